@@ -1,0 +1,11 @@
+"""skmdn: Mixture Density Networks for scikit-learn.
+
+The main class is :class:`MDNRegressor`, a scikit-learn regressor that predicts
+the whole conditional distribution p(y | x) as a Gaussian mixture.
+"""
+
+from ._distribution import MixtureDistribution
+from ._regressor import MDNRegressor
+
+__all__ = ["MDNRegressor", "MixtureDistribution"]
+__version__ = "0.1.0"

@@ -1,0 +1,137 @@
+"""The mixture density network as a ``torch.nn.Module``, and its loss.
+
+The module maps standardized inputs to the parameters of a Gaussian mixture
+over standardized targets, in the layout of :mod:`skmdn._mixture`. It returns
+a tuple of plain tensors, which skorch can concatenate across batches.
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from . import _mixture
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "logistic": nn.Sigmoid,
+    "identity": nn.Identity,
+}
+
+COVARIANCE_TYPES = ("full", "diag", "spherical")
+
+
+def n_scale_params(n_components, n_targets, covariance_type):
+    """Number of raw scale outputs the head emits for a covariance type."""
+    per_component = {
+        "spherical": 1,
+        "diag": n_targets,
+        "full": n_targets * (n_targets + 1) // 2,
+    }[covariance_type]
+    return n_components * per_component
+
+
+class MDNModule(nn.Module):
+    """An MLP trunk with one linear head emitting a Gaussian mixture.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input.
+    n_targets : int
+        Dimension d of the target.
+    n_components : int
+        Number of mixture components K.
+    covariance_type : {"full", "diag", "spherical"}
+        Form of each component covariance.
+    hidden_layer_sizes : tuple of int
+        Widths of the hidden layers; empty for a linear model of the parameters.
+    activation : {"relu", "tanh", "logistic", "identity"}
+        Nonlinearity after each hidden layer.
+    min_scale : float
+        Floor added to every standard deviation (or Cholesky diagonal), in
+        standardized target units. Keeps the likelihood bounded.
+
+    Notes
+    -----
+    ``forward(X)`` with ``X`` of shape (n, n_features) returns
+    ``(logits, means, scales)`` of shapes (n, K), (n, K, d) and either
+    (n, K, d) (standard deviations; spherical ones are expanded) or
+    (n, K, d, d) (lower Cholesky factors, for "full").
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_targets,
+        n_components,
+        covariance_type,
+        hidden_layer_sizes,
+        activation,
+        min_scale=1e-3,
+    ):
+        super().__init__()
+        if n_targets == 1:
+            # For one target the three covariance types are the same model;
+            # the diagonal form is the cheapest to evaluate.
+            covariance_type = "diag"
+        self.n_targets = n_targets
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.min_scale = min_scale
+        layers = []
+        width = n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), ACTIVATIONS[activation]()]
+            width = size
+        self.trunk = nn.Sequential(*layers)
+        self._splits = [
+            n_components,
+            n_components * n_targets,
+            n_scale_params(n_components, n_targets, covariance_type),
+        ]
+        self.head = nn.Linear(width, sum(self._splits))
+        if covariance_type == "full":
+            rows, cols = torch.tril_indices(n_targets, n_targets)
+            self.register_buffer("_tril_rows", rows, persistent=False)
+            self.register_buffer("_tril_cols", cols, persistent=False)
+
+    def _positive(self, raw):
+        return F.softplus(raw) + self.min_scale
+
+    def forward(self, X):
+        k, d = self.n_components, self.n_targets
+        out = self.head(self.trunk(X))
+        logits, mu, raw = out.split(self._splits, dim=-1)
+        n = out.shape[0]
+        means = mu.reshape(n, k, d)
+        if self.covariance_type == "spherical":
+            scales = self._positive(raw).unsqueeze(-1).expand(n, k, d)
+        elif self.covariance_type == "diag":
+            scales = self._positive(raw.reshape(n, k, d))
+        else:
+            raw = raw.reshape(n, k, -1)
+            on_diag = self._tril_rows == self._tril_cols
+            entries = torch.where(on_diag, self._positive(raw), raw)
+            scales = raw.new_zeros(n, k, d, d)
+            scales[..., self._tril_rows, self._tril_cols] = entries
+        return logits, means, scales
+
+
+class MixtureNLLLoss(nn.Module):
+    """Mean negative log-likelihood of a batch under its predicted mixtures.
+
+    ``forward(y_pred, y_true)`` takes the module's output tuple and either a
+    target tensor of shape (n, d) or a pair ``(y, sample_weight)``; with
+    weights, each row's NLL is multiplied by its weight before the mean.
+    """
+
+    def forward(self, y_pred, y_true):
+        logits, means, scales = y_pred
+        weight = None
+        if isinstance(y_true, (tuple, list)):
+            y_true, weight = y_true
+        nll = -_mixture.log_prob(logits, means, scales, y_true)
+        if weight is not None:
+            nll = nll * weight
+        return nll.mean()

@@ -1,0 +1,434 @@
+"""``MDNRegressor``: the scikit-learn estimator around a skorch-trained MDN."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
+
+from ._data import BatchIterator, SeededSplit, TensorBatches
+from ._distribution import MixtureDistribution
+from ._module import ACTIVATIONS, COVARIANCE_TYPES, MDNModule, MixtureNLLLoss
+from ._utils import resolve_device, seed_from
+
+_TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+
+#: Rows per forward pass at inference; memory is bounded by this, not by n.
+INFERENCE_BATCH_SIZE = 65536
+
+
+def _silent(*args, **kwargs):
+    """A print sink that prints nothing (picklable, unlike a lambda)."""
+
+
+def _standardize_params(a, weights=None):
+    """Column means and scales; a zero or non-finite scale is replaced by 1."""
+    loc = np.average(a, axis=0, weights=weights)
+    scale = np.sqrt(np.average((a - loc) ** 2, axis=0, weights=weights))
+    tiny = np.finfo(np.float64).tiny ** 0.25
+    scale = np.where((scale > tiny * np.maximum(1.0, np.abs(loc))) & np.isfinite(scale), scale, 1.0)
+    return loc, scale
+
+
+class MDNRegressor(RegressorMixin, BaseEstimator):
+    """Mixture density network: a neural network that predicts p(y | x) as a Gaussian mixture.
+
+    For every input x, an MLP outputs the weights, means and covariances of a
+    mixture of ``n_components`` Gaussians over the target. Training maximises
+    the log-likelihood of the data through :class:`skorch.NeuralNet`. Use it
+    where a single prediction is not enough: multi-valued (inverse) problems,
+    multimodal or heteroscedastic noise, or whenever you need quantiles,
+    intervals, samples or densities rather than a mean.
+
+    X and y are standardized internally; every output is in the user's units.
+
+    Parameters
+    ----------
+    n_components : int, default=5
+        Number of mixture components K.
+    covariance_type : {"full", "diag", "spherical"}, default="full"
+        Form of each component's covariance, as in
+        :class:`~sklearn.mixture.GaussianMixture`. For a 1-D target all three
+        are the same model.
+    hidden_layer_sizes : tuple of int, default=(64, 64)
+        Widths of the hidden layers, as in :class:`~sklearn.neural_network.MLPRegressor`.
+    activation : {"tanh", "relu", "logistic", "identity"}, default="tanh"
+        Nonlinearity of the hidden layers.
+    alpha : float, default=0.0
+        L2 penalty (weight decay) of the Adam optimizer.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; "auto" means ``min(200, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Adam learning rate.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (a seeded random
+        split), stop when its NLL has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the best weights.
+    validation_fraction : float, default=0.1
+        Share of the data held out when ``early_stopping`` is True.
+    n_iter_no_change : int, default=10
+        Patience, in epochs, of the stopping rule. Without early stopping the
+        training NLL is monitored instead.
+    tol : float, default=1e-4
+        Smallest NLL decrease (nats) that counts as an improvement.
+    point_estimate : {"mean", "mode"}, default="mean"
+        What :meth:`predict` returns: the conditional mean, or the highest mode
+        of the predicted mixture (found by mean-shift from every component mean).
+    device : str, default="cpu"
+        "cpu", "cuda", "cuda:N" or "auto" (CUDA if available). Asking for CUDA
+        on a machine without it raises ValueError at fit.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the validation split.
+        Global random state is never touched.
+    verbose : int, default=0
+        If positive, print a line of losses per epoch.
+    warm_start : bool, default=False
+        If True, a new ``fit`` continues from the current weights (and keeps the
+        scaling of the first fit).
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained network; ``net_.history`` holds the per-epoch losses.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X was a DataFrame with string column names.
+    n_outputs_ : int
+        Target dimension d.
+    n_iter_ : int
+        Number of epochs run.
+    loss_curve_ : list of float
+        Training NLL (in standardized units) per epoch.
+    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
+        Input standardization.
+    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+        Target standardization.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : The same network fitted by least squares.
+    sklearn.mixture.GaussianMixture : An unconditional Gaussian mixture.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmdn import MDNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 1))
+    >>> y = np.where(rng.random(200) < 0.5, 1.0, -1.0) * X.ravel() + 0.05 * rng.normal(size=200)
+    >>> mdn = MDNRegressor(n_components=2, max_iter=20, random_state=0).fit(X, y)
+    >>> mdn.predict(X[:3]).shape
+    (3,)
+    >>> mdn.sample(X[:3], n_samples=5, random_state=0).shape
+    (3, 5)
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "point_estimate": [StrOptions({"mean", "mode"})],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=5,
+        *,
+        covariance_type="full",
+        hidden_layer_sizes=(64, 64),
+        activation="tanh",
+        alpha=0.0,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        point_estimate="mean",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.point_estimate = point_estimate
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+    # ------------------------------------------------------------------- fit
+    def _hidden_sizes(self):
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
+        if sizes.ndim != 1 or (sizes.size and (not np.issubdtype(sizes.dtype, np.integer)
+                                              or sizes.min() < 1)):
+            raise ValueError(
+                "hidden_layer_sizes must be a sequence of positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _build_net(self, n_features, n_targets, n_train, device, seed):
+        batch_size = min(200, n_train) if self.batch_size == "auto" else self.batch_size
+        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        stopper = EarlyStopping(
+            monitor=monitor,
+            patience=self.n_iter_no_change,
+            threshold=self.tol,
+            threshold_mode="abs",
+            load_best=self.early_stopping,
+            sink=print if self.verbose else _silent,
+        )
+        return NeuralNet(
+            module=MDNModule,
+            module__n_features=n_features,
+            module__n_targets=n_targets,
+            module__n_components=self.n_components,
+            module__covariance_type=self.covariance_type,
+            module__hidden_layer_sizes=self._hidden_sizes(),
+            module__activation=self.activation,
+            criterion=MixtureNLLLoss,
+            optimizer=torch.optim.Adam,
+            optimizer__weight_decay=self.alpha,
+            lr=self.learning_rate_init,
+            max_epochs=self.max_iter,
+            batch_size=batch_size,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__seed=seed,
+            iterator_valid=BatchIterator,
+            train_split=(
+                SeededSplit(self.validation_fraction, seed) if self.early_stopping else None
+            ),
+            callbacks=[("stopping", stopper)],
+            device=device,
+            verbose=int(self.verbose),
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the mixture density network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights of the negative log-likelihood; an integer weight
+            acts like repeating the row.
+
+        Returns
+        -------
+        self : MDNRegressor
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "net_")
+        X, y = validate_data(
+            self, X, y, reset=not warm, multi_output=True, y_numeric=True,
+            dtype=[np.float64, np.float32],
+        )
+        device = resolve_device(self.device)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            if not sample_weight.sum() > 0:
+                raise ValueError("sample_weight must have a positive sum.")
+            sample_weight = sample_weight / sample_weight.mean()
+        y2 = y.reshape(len(y), -1).astype(np.float64, copy=False)
+        if warm and y2.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2.shape[1]} targets, but this warm-started MDNRegressor was "
+                f"fitted with {self.n_outputs_}."
+            )
+        if not warm:
+            self._y_1d = y.ndim == 1
+            self.n_outputs_ = y2.shape[1]
+            self.x_mean_, self.x_scale_ = _standardize_params(X.astype(np.float64), sample_weight)
+            self.y_mean_, self.y_scale_ = _standardize_params(y2, sample_weight)
+
+        # The network computes in the dtype of X, as MLPRegressor does.
+        dtype = self.net_.module_.head.weight.dtype if warm else _TORCH_DTYPES[X.dtype]
+        data = TensorBatches(
+            self._to_tensor((X - self.x_mean_) / self.x_scale_, device, dtype),
+            self._to_tensor((y2 - self.y_mean_) / self.y_scale_, device, dtype),
+            None if sample_weight is None else self._to_tensor(sample_weight, device, dtype),
+        )
+        seed = seed_from(self.random_state)
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            if warm:
+                self.net_.partial_fit(data, None)
+            else:
+                self.net_ = self._build_net(X.shape[1], self.n_outputs_, len(data), device, seed)
+                self.net_.initialize()
+                self.net_.module_.to(dtype)
+                self.net_.initialize_optimizer()
+                self.net_.partial_fit(data, None)
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        return self
+
+    @staticmethod
+    def _to_tensor(a, device, dtype):
+        return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)
+
+    # ------------------------------------------------------------- inference
+    def _iter_dists(self, X, y=None):
+        """Yield ``(rows, MixtureDistribution)`` for consecutive inference batches."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        if y is not None:
+            y = np.asarray(y, dtype=np.float64)
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match."
+                )
+            if y.reshape(len(y), -1).shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has {y.reshape(len(y), -1).shape[1]} targets, but MDNRegressor "
+                    f"was fitted with {self.n_outputs_}."
+                )
+        module = self.net_.module_
+        device, dtype = module.head.weight.device, module.head.weight.dtype
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
+                    rows = slice(start, start + INFERENCE_BATCH_SIZE)
+                    xb = self._to_tensor((X[rows] - self.x_mean_) / self.x_scale_, device, dtype)
+                    logits, means, scales = module(xb)
+                    yield rows, MixtureDistribution(
+                        logits, means, scales, self.y_mean_, self.y_scale_, self._y_1d
+                    )
+        finally:
+            module.train(was_training)
+
+    def _collect(self, X, fn, y=None):
+        """Apply ``fn(dist, rows)`` batch by batch and concatenate the results."""
+        parts = [fn(dist, rows) for rows, dist in self._iter_dists(X, y)]
+        return np.concatenate(parts, axis=0)
+
+    def predict(self, X):
+        """Point prediction: the conditional mean or mode (``point_estimate``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Shaped like the ``y`` given to fit.
+        """
+        if self.point_estimate == "mode":
+            return self._collect(X, lambda dist, rows: dist.mode())
+        return self._collect(X, lambda dist, rows: dist.mean())
+
+    def score_samples(self, X, y=None):
+        """Conditional log-density log p(y | x) of each row, in the units of y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Targets. If None, the log-density is evaluated at the point
+            prediction ``predict(X)``; with ``point_estimate="mode"`` that is
+            the height of the highest peak of each predicted density.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            Joint over the targets; includes the Jacobian of the internal
+            target scaling, so it is comparable across models and libraries.
+        """
+        if y is None:
+            point = "mode" if self.point_estimate == "mode" else "mean"
+            return self._collect(X, lambda d, rows: d.log_prob(getattr(d, point)()))
+        y = np.asarray(y)
+        return self._collect(X, lambda dist, rows: dist.log_prob(y[rows]), y=y)
+
+    def sample(self, X, n_samples=1, random_state=None):
+        """Draw targets from p(y | x) for every row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_features)
+        n_samples : int, default=1
+            Draws per row.
+        random_state : int, RandomState instance or None, default=None
+            Seeds a private ``torch.Generator``; the same value gives the same
+            draws, and global random state is untouched.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples_X, n_samples) or (n_samples_X, n_samples, n_targets)
+        """
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = np.random.RandomState(seed_from(random_state))
+        return self._collect(X, lambda dist, rows: dist.sample(n_samples, rng))
+
+    def predict_dist(self, X):
+        """The predicted mixtures for every row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        dist : MixtureDistribution
+            Holds ``n_samples`` mixtures, with ``weights`` (n, K), ``means``
+            (n, K, d) and ``covariances`` (n, K, d, d) in the units of y, and
+            methods ``mean()``, ``covariance()``, ``var()``, ``std()``,
+            ``mode()``, ``log_prob(y)`` and ``sample(n_samples, random_state)``.
+        """
+        parts = [dist for _, dist in self._iter_dists(X)]
+        cpu = [(d._logits.cpu(), d._means.cpu(), d._scales.cpu()) for d in parts]
+        logits, means, scales = (torch.cat(t) for t in zip(*cpu))
+        return MixtureDistribution(logits, means, scales, self.y_mean_, self.y_scale_, self._y_1d)

@@ -1,0 +1,16 @@
+"""scikit-learn's estimator checks, with no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmdn import MDNRegressor
+
+INSTANCES = [
+    MDNRegressor(covariance_type=cov, point_estimate=point)
+    for cov in ("full", "diag", "spherical")
+    for point in ("mean", "mode")
+]
+
+
+@parametrize_with_checks(INSTANCES)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

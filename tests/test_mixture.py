@@ -1,0 +1,118 @@
+"""The pure-torch mixture math against scipy.stats."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from skmdn import _mixture
+
+
+def random_mixture(rng, n, k, d, form):
+    logits = torch.as_tensor(rng.normal(size=(n, k)) * 2)
+    means = torch.as_tensor(rng.normal(size=(n, k, d)) * 3)
+    if form == "spherical":
+        scales = torch.as_tensor(rng.uniform(0.2, 2.0, size=(n, k, 1))).expand(n, k, d)
+    elif form == "diag":
+        scales = torch.as_tensor(rng.uniform(0.2, 2.0, size=(n, k, d)))
+    else:
+        a = rng.normal(size=(n, k, d, d))
+        cov = a @ np.swapaxes(a, -1, -2) + 0.5 * np.eye(d)
+        scales = torch.as_tensor(np.linalg.cholesky(cov))
+    return logits, means, scales
+
+
+def dense_covariances(means, scales):
+    return _mixture.component_covariance(means, scales).numpy()
+
+
+FORMS = ["spherical", "diag", "full"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("d", [1, 3])
+def test_log_prob_matches_scipy(form, d):
+    rng = np.random.default_rng(0)
+    n, k = 7, 4
+    logits, means, scales = random_mixture(rng, n, k, d, form)
+    y = rng.normal(size=(n, d)) * 3
+    got = _mixture.log_prob(logits, means, scales, torch.as_tensor(y)).numpy()
+    w = torch.softmax(logits, -1).numpy()
+    covs = dense_covariances(means, scales)
+    for i in range(n):
+        dens = sum(
+            w[i, j] * stats.multivariate_normal(means[i, j].numpy(), covs[i, j]).pdf(y[i])
+            for j in range(k)
+        )
+        assert got[i] == pytest.approx(np.log(dens), rel=1e-10)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_mean_and_covariance_match_moments(form):
+    rng = np.random.default_rng(1)
+    n, k, d = 5, 3, 2
+    logits, means, scales = random_mixture(rng, n, k, d, form)
+    w = torch.softmax(logits, -1).numpy()
+    mu = means.numpy()
+    covs = dense_covariances(means, scales)
+    m = np.einsum("nk,nkd->nd", w, mu)
+    second = np.einsum("nk,nkde->nde", w, covs + mu[..., :, None] * mu[..., None, :])
+    expected = second - m[:, :, None] * m[:, None, :]
+    np.testing.assert_allclose(_mixture.mean(logits, means).numpy(), m, rtol=1e-12)
+    np.testing.assert_allclose(_mixture.covariance(logits, means, scales).numpy(), expected,
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        _mixture.variance(logits, means, scales).numpy(),
+        np.diagonal(expected, axis1=1, axis2=2), rtol=1e-10,
+    )
+
+
+def test_log_prob_stable_far_from_every_component():
+    logits = torch.zeros(1, 100, dtype=torch.float64)
+    means = torch.linspace(-1, 1, 100, dtype=torch.float64).reshape(1, 100, 1)
+    scales = torch.full((1, 100, 1), 1e-3, dtype=torch.float64)
+    lp = _mixture.log_prob(logits, means, scales, torch.tensor([[1e4]], dtype=torch.float64))
+    expected = stats.norm(1.0, 1e-3).logpdf(1e4) - np.log(100)
+    assert np.isfinite(lp.item())
+    assert lp.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_mode_of_bimodal_mixture_is_the_higher_peak():
+    # Two components: a tall narrow one at 2 and a wide heavier one at -1.
+    logits = torch.log(torch.tensor([[0.3, 0.7]], dtype=torch.float64))
+    means = torch.tensor([[[2.0], [-1.0]]], dtype=torch.float64)
+    scales = torch.tensor([[[0.1], [1.0]]], dtype=torch.float64)
+    got = _mixture.mode(logits, means, scales).item()
+    grid = np.linspace(-5, 5, 200001)
+    pdf = 0.3 * stats.norm(2, 0.1).pdf(grid) + 0.7 * stats.norm(-1, 1).pdf(grid)
+    assert got == pytest.approx(grid[pdf.argmax()], abs=1e-4)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_mode_is_a_stationary_maximum(form):
+    rng = np.random.default_rng(3)
+    logits, means, scales = random_mixture(rng, 6, 3, 2, form)
+    mode = _mixture.mode(logits, means, scales)
+    best = _mixture.log_prob(logits, means, scales, mode)
+    # No component mean, and no small step away from the mode, is denser.
+    at_means = _mixture.log_prob(logits.unsqueeze(1), means.unsqueeze(1),
+                                 scales.unsqueeze(1), means)
+    assert torch.all(best[:, None] >= at_means - 1e-9)
+    for step in ([1e-3, 0], [0, 1e-3], [-1e-3, 0], [0, -1e-3]):
+        moved = _mixture.log_prob(logits, means, scales, mode + torch.tensor(step).double())
+        assert torch.all(moved <= best + 1e-9)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_sample_moments_and_seed(form):
+    rng = np.random.default_rng(4)
+    logits, means, scales = random_mixture(rng, 2, 3, 2, form)
+    gen = torch.Generator().manual_seed(0)
+    draws = _mixture.sample(logits, means, scales, 100_000, gen)
+    assert draws.shape == (2, 100_000, 2)
+    cov = _mixture.covariance(logits, means, scales)
+    sd = torch.sqrt(torch.diagonal(cov, dim1=-2, dim2=-1))
+    err = (draws.mean(1) - _mixture.mean(logits, means)).abs() / sd
+    assert torch.all(err < 0.02)
+    again = _mixture.sample(logits, means, scales, 100_000, torch.Generator().manual_seed(0))
+    assert torch.equal(draws, again)
