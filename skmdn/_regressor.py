@@ -190,14 +190,14 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         alpha=0.0,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=200,
+        max_iter=1000,
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=50,
         tol=1e-4,
         lr_schedule="plateau",
-        input_noise="auto",
-        target_noise="auto",
+        input_noise=0.0,
+        target_noise=0.0,
         point_estimate="mean",
         device="cpu",
         random_state=None,
@@ -263,7 +263,9 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         validate = self._uses_validation(n_samples)
         n_train = n_samples - SeededSplit(self.validation_fraction, seed).n_valid(n_samples) \
             if validate else n_samples
-        batch_size = min(200, n_train) if self.batch_size == "auto" else self.batch_size
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = min(n_train, max(32, min(200, n_train // 10)))
         input_noise, target_noise = self._noise_stds(n_samples, n_features, n_targets)
         monitor = "valid_loss" if validate else "train_loss"
         sink = print if self.verbose else _silent
