@@ -86,24 +86,42 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
     activation : {"tanh", "relu", "logistic", "identity"}, default="tanh"
         Nonlinearity of the hidden layers.
     alpha : float, default=0.0
-        L2 penalty (weight decay) of the Adam optimizer.
+        Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"
-        Mini-batch size; "auto" means ``min(200, n_samples)``.
+        Mini-batch size; "auto" means ``n_train // 10`` clipped to [32, 200]
+        (and at most ``n_train``), so small data sets still get about ten
+        optimizer steps per epoch.
     learning_rate_init : float, default=1e-3
-        Adam learning rate.
-    max_iter : int, default=200
-        Maximum number of epochs.
-    early_stopping : bool, default=False
+        Initial AdamW learning rate.
+    max_iter : int, default=1000
+        Maximum number of epochs; training normally ends earlier, by the
+        stopping rule.
+    early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the training data (a seeded random
         split), stop when its NLL has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and restore the best weights.
+        ``n_iter_no_change`` epochs, and restore the weights of the best
+        epoch. "auto" does so when there are at least 100 training rows;
+        below that (and always with False) the training NLL is monitored and
+        the last weights are kept. True with a single row falls back to that
+        too.
     validation_fraction : float, default=0.1
-        Share of the data held out when ``early_stopping`` is True.
-    n_iter_no_change : int, default=10
-        Patience, in epochs, of the stopping rule. Without early stopping the
-        training NLL is monitored instead.
+        Share of the data held out when early stopping is on.
+    n_iter_no_change : int, default=50
+        Patience, in epochs, of the stopping rule.
     tol : float, default=1e-4
-        Smallest NLL decrease (nats) that counts as an improvement.
+        Smallest NLL decrease (nats, standardized units) that counts as an
+        improvement, for stopping and for the learning-rate schedule.
+    lr_schedule : {"plateau", "cosine", "constant"}, default="plateau"
+        "plateau" halves the learning rate when the monitored NLL has not
+        improved for ``n_iter_no_change // 3`` epochs; "cosine" anneals it to
+        zero over ``max_iter`` epochs; "constant" keeps it.
+    input_noise, target_noise : float or "auto", default=0.0
+        Standard deviation of Gaussian noise added to the standardized inputs
+        and targets of every training batch (noise regularization, Rothfuss
+        et al. 2019); never applied at inference. "auto" is the rule of thumb
+        ``0.1 * n ** (-1 / (4 + n_features + n_targets))`` (0 below 100 rows).
+        Off by default: on the benchmarks of docs/benchmarks/quality.rst it
+        did not help (see there).
     point_estimate : {"mean", "mode"}, default="mean"
         What :meth:`predict` returns: the conditional mean, or the highest mode
         of the predicted mixture (found by mean-shift from every component mean).
