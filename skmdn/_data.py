@@ -58,30 +58,50 @@ class BatchIterator:
     shuffle : bool, default=False
         Draw a fresh permutation every epoch.
     seed : int, default=0
-        Seed of the private generator that draws the permutations.
+        Seed of the private generator that draws the permutations and the noise.
+    input_noise, target_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to every batch of inputs
+        and targets (noise regularization, Rothfuss et al. 2019); fresh noise
+        per batch. Meant for the training iterator only.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, seed=0):
+    def __init__(self, dataset, batch_size, shuffle=False, seed=0, input_noise=0.0,
+                 target_noise=0.0):
         self.dataset = dataset
         self.batch_size = max(1, int(batch_size))
         self.shuffle = shuffle
+        self.input_noise = float(input_noise)
+        self.target_noise = float(target_noise)
         self.generator = None
-        if shuffle:
+        if shuffle or self.input_noise > 0 or self.target_noise > 0:
             self.generator = torch.Generator(device=dataset.X.device)
             self.generator.manual_seed(seed)
 
     def __len__(self):
         return -(-len(self.dataset) // self.batch_size)
 
+    def _jitter(self, a, std):
+        if std <= 0:
+            return a
+        noise = torch.randn(a.shape, generator=self.generator, device=a.device, dtype=a.dtype)
+        return a + std * noise
+
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
             perm = torch.randperm(n, generator=self.generator, device=self.dataset.X.device)
-            for start in range(0, n, self.batch_size):
-                yield self.dataset[perm[start : start + self.batch_size]]
+            batches = (perm[start : start + self.batch_size] for start in range(0, n, self.batch_size))
         else:
-            for start in range(0, n, self.batch_size):
-                yield self.dataset[start : start + self.batch_size]
+            batches = (slice(start, start + self.batch_size) for start in range(0, n, self.batch_size))
+        for index in batches:
+            X, y = self.dataset[index]
+            if self.input_noise > 0 or self.target_noise > 0:
+                X = self._jitter(X, self.input_noise)
+                if isinstance(y, tuple):
+                    y = (self._jitter(y[0], self.target_noise), y[1])
+                else:
+                    y = self._jitter(y, self.target_noise)
+            yield X, y
 
 
 class SeededSplit:
@@ -99,9 +119,13 @@ class SeededSplit:
         self.fraction = fraction
         self.seed = seed
 
+    def n_valid(self, n):
+        """Rows held out of ``n``: at least one, and at least one left to train on."""
+        return min(max(1, int(round(self.fraction * n))), n - 1)
+
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
-        n_valid = max(1, int(round(self.fraction * n)))
+        n_valid = self.n_valid(n)
         gen = torch.Generator().manual_seed(self.seed)
         perm = torch.randperm(n, generator=gen).to(dataset.X.device)
         return dataset.subset(perm[n_valid:]), dataset.subset(perm[:n_valid])

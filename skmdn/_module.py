@@ -5,6 +5,8 @@ over standardized targets, in the layout of :mod:`skmdn._mixture`. It returns
 a tuple of plain tensors, which skorch can concatenate across batches.
 """
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -51,6 +53,8 @@ class MDNModule(nn.Module):
     min_scale : float
         Floor added to every standard deviation (or Cholesky diagonal), in
         standardized target units. Keeps the likelihood bounded.
+    generator : torch.Generator, optional
+        Source of the random spread of the initial component means (d > 1).
 
     Notes
     -----
@@ -58,6 +62,31 @@ class MDNModule(nn.Module):
     ``(logits, means, scales)`` of shapes (n, K), (n, K, d) and either
     (n, K, d) (standard deviations; spherical ones are expanded) or
     (n, K, d, d) (lower Cholesky factors, for "full").
+
+    The "full" Cholesky factor is built as ``L = M diag(s)`` with ``M`` unit
+    lower-triangular (its raw off-diagonal entries are free outputs) and ``s``
+    positive, i.e. the covariance ``M diag(s)^2 M^T``. The off-diagonal
+    outputs are then dimensionless regression coefficients between target
+    dimensions. Emitting the entries of ``L`` directly makes them carry the
+    scale of ``s``: when a component sharpens (``s`` near ``min_scale``) the
+    off-diagonals must be hit to that precision.
+
+    The off-diagonal outputs are multiplied by ``correlation_gain`` (an
+    attribute, 1 by default) and start at exactly zero. Training holds the
+    gain at 0 for a few warm-up epochs (see ``DiagonalWarmup`` in
+    :mod:`skmdn._regressor`), so that the components first separate as
+    diagonal Gaussians. Free correlations from the start let one component
+    stretch into a thin ellipse through several branches of a multi-valued
+    target (both elbow solutions of the robot arm, for instance): a local
+    optimum that takes all the weight, with a far worse likelihood and samples
+    strewn between the branches.
+
+    The head is initialised so that training starts from a sensible mixture:
+    equal weights, unit standard deviations, no correlation, and component
+    means spread over the standardized target (normal quantiles for d = 1,
+    a seeded standard-normal draw otherwise) with the input dependence of the
+    mean outputs scaled down. Without the spread, all components start at
+    nearly the same place and tend to stay together.
     """
 
     def __init__(
@@ -69,6 +98,7 @@ class MDNModule(nn.Module):
         hidden_layer_sizes,
         activation,
         min_scale=1e-3,
+        generator=None,
     ):
         super().__init__()
         if n_targets == 1:
@@ -79,6 +109,7 @@ class MDNModule(nn.Module):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.min_scale = min_scale
+        self.correlation_gain = 1.0
         layers = []
         width = n_features
         for size in hidden_layer_sizes:
@@ -95,6 +126,33 @@ class MDNModule(nn.Module):
             rows, cols = torch.tril_indices(n_targets, n_targets)
             self.register_buffer("_tril_rows", rows, persistent=False)
             self.register_buffer("_tril_cols", cols, persistent=False)
+        self._init_head(generator)
+
+    @torch.no_grad()
+    def _init_head(self, generator):
+        k, d = self.n_components, self.n_targets
+        n_logits, n_means, n_scales = self._splits
+        bias = self.head.bias
+        bias.zero_()
+        if d == 1:
+            grid = (torch.arange(k, dtype=torch.float64) + 0.5) / k
+            spread = torch.special.ndtri(grid).reshape(k, 1)
+        else:
+            spread = torch.randn(k, d, generator=generator, dtype=torch.float64)
+        if k == 1:
+            spread.zero_()
+        bias[n_logits : n_logits + n_means] = spread.reshape(-1).to(bias.dtype)
+        # softplus(raw) + min_scale == 1 on the scale outputs at zero input.
+        raw_one = math.log(math.expm1(1.0 - self.min_scale))
+        scale_bias = bias[n_logits + n_means :].view(k, -1)
+        if self.covariance_type == "full":
+            on_diag = (self._tril_rows == self._tril_cols)
+            scale_bias[:, on_diag] = raw_one
+            rows = torch.arange(n_scales).view(k, -1)[:, ~on_diag].reshape(-1)
+            self.head.weight[n_logits + n_means + rows] = 0.0
+        else:
+            scale_bias.fill_(raw_one)
+        self.head.weight[n_logits : n_logits + n_means] *= 0.1
 
     def _positive(self, raw):
         return F.softplus(raw) + self.min_scale
@@ -112,9 +170,11 @@ class MDNModule(nn.Module):
         else:
             raw = raw.reshape(n, k, -1)
             on_diag = self._tril_rows == self._tril_cols
-            entries = torch.where(on_diag, self._positive(raw), raw)
-            scales = raw.new_zeros(n, k, d, d)
-            scales[..., self._tril_rows, self._tril_cols] = entries
+            unit = torch.where(on_diag, torch.ones_like(raw), raw * self.correlation_gain)
+            factor = raw.new_zeros(n, k, d, d)
+            factor[..., self._tril_rows, self._tril_cols] = unit
+            sd = self._positive(raw[..., on_diag])  # (n, k, d)
+            scales = factor * sd.unsqueeze(-2)  # column j scaled by s_j
         return logits, means, scales
 
 

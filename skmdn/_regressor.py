@@ -8,7 +8,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 
 from ._data import BatchIterator, SeededSplit, TensorBatches
 from ._distribution import MixtureDistribution
@@ -17,12 +18,38 @@ from ._utils import resolve_device, seed_from
 
 _TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
+#: Below this many rows, ``"auto"`` turns off early stopping and noise: a
+#: validation split of a handful of rows says nothing, and training stays a
+#: deterministic function of the (weighted) data.
+AUTO_MIN_SAMPLES = 100
+
+#: The ``"auto"`` noise is ``NOISE_FACTOR * n ** (-1 / (4 + p + d))``.
+NOISE_FACTOR = 0.1
+
 #: Rows per forward pass at inference; memory is bounded by this, not by n.
 INFERENCE_BATCH_SIZE = 65536
 
 
 def _silent(*args, **kwargs):
     """A print sink that prints nothing (picklable, unlike a lambda)."""
+
+
+class DiagonalWarmup(Callback):
+    """Hold the correlations of "full" components at zero for the first epochs.
+
+    Sets ``correlation_gain`` of the :class:`~skmdn._module.MDNModule` to 0
+    for the first ``epochs`` epochs of training and to 1 afterwards (and at
+    the end of training); see the module's notes for why.
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.module_.correlation_gain = 0.0 if len(net.history) <= self.epochs else 1.0
+
+    def on_train_end(self, net, **kwargs):
+        net.module_.correlation_gain = 1.0
 
 
 def _standardize_params(a, weights=None):
@@ -59,24 +86,42 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
     activation : {"tanh", "relu", "logistic", "identity"}, default="tanh"
         Nonlinearity of the hidden layers.
     alpha : float, default=0.0
-        L2 penalty (weight decay) of the Adam optimizer.
+        Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"
-        Mini-batch size; "auto" means ``min(200, n_samples)``.
+        Mini-batch size; "auto" means ``n_train // 10`` clipped to [32, 200]
+        (and at most ``n_train``), so small data sets still get about ten
+        optimizer steps per epoch.
     learning_rate_init : float, default=1e-3
-        Adam learning rate.
-    max_iter : int, default=200
-        Maximum number of epochs.
-    early_stopping : bool, default=False
+        Initial AdamW learning rate.
+    max_iter : int, default=1000
+        Maximum number of epochs; training normally ends earlier, by the
+        stopping rule.
+    early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the training data (a seeded random
         split), stop when its NLL has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and restore the best weights.
+        ``n_iter_no_change`` epochs, and restore the weights of the best
+        epoch. "auto" does so when there are at least 100 training rows;
+        below that (and always with False) the training NLL is monitored and
+        the last weights are kept. True with a single row falls back to that
+        too.
     validation_fraction : float, default=0.1
-        Share of the data held out when ``early_stopping`` is True.
-    n_iter_no_change : int, default=10
-        Patience, in epochs, of the stopping rule. Without early stopping the
-        training NLL is monitored instead.
+        Share of the data held out when early stopping is on.
+    n_iter_no_change : int, default=50
+        Patience, in epochs, of the stopping rule.
     tol : float, default=1e-4
-        Smallest NLL decrease (nats) that counts as an improvement.
+        Smallest NLL decrease (nats, standardized units) that counts as an
+        improvement, for stopping and for the learning-rate schedule.
+    lr_schedule : {"plateau", "cosine", "constant"}, default="plateau"
+        "plateau" halves the learning rate when the monitored NLL has not
+        improved for ``n_iter_no_change // 3`` epochs; "cosine" anneals it to
+        zero over ``max_iter`` epochs; "constant" keeps it.
+    input_noise, target_noise : float or "auto", default=0.0
+        Standard deviation of Gaussian noise added to the standardized inputs
+        and targets of every training batch (noise regularization, Rothfuss
+        et al. 2019); never applied at inference. "auto" is the rule of thumb
+        ``0.1 * n ** (-1 / (4 + n_features + n_targets))`` (0 below 100 rows).
+        Off by default: on the benchmarks of docs/benchmarks/quality.rst it
+        did not help (see there).
     point_estimate : {"mean", "mode"}, default="mean"
         What :meth:`predict` returns: the conditional mean, or the highest mode
         of the predicted mixture (found by mean-shift from every component mean).
@@ -139,10 +184,13 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions({"plateau", "cosine", "constant"})],
+        "input_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "target_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "point_estimate": [StrOptions({"mean", "mode"})],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -160,11 +208,14 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         alpha=0.0,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=200,
-        early_stopping=False,
+        max_iter=1000,
+        early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=50,
         tol=1e-4,
+        lr_schedule="plateau",
+        input_noise=0.0,
+        target_noise=0.0,
         point_estimate="mean",
         device="cpu",
         random_state=None,
@@ -183,6 +234,9 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.lr_schedule = lr_schedule
+        self.input_noise = input_noise
+        self.target_noise = target_noise
         self.point_estimate = point_estimate
         self.device = device
         self.random_state = random_state
@@ -207,17 +261,53 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
-    def _build_net(self, n_features, n_targets, n_train, device, seed):
-        batch_size = min(200, n_train) if self.batch_size == "auto" else self.batch_size
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
-        stopper = EarlyStopping(
-            monitor=monitor,
-            patience=self.n_iter_no_change,
-            threshold=self.tol,
-            threshold_mode="abs",
-            load_best=self.early_stopping,
-            sink=print if self.verbose else _silent,
+    def _uses_validation(self, n_samples):
+        """Whether this fit holds out a validation split (see ``early_stopping``)."""
+        if self.early_stopping == "auto":
+            return n_samples >= AUTO_MIN_SAMPLES
+        return bool(self.early_stopping) and n_samples >= 2
+
+    def _noise_stds(self, n_samples, n_features, n_targets):
+        """Input and target noise standard deviations, in standardized units."""
+        auto = 0.0
+        if n_samples >= AUTO_MIN_SAMPLES:
+            auto = NOISE_FACTOR * n_samples ** (-1.0 / (4.0 + n_features + n_targets))
+        return tuple(
+            auto if value == "auto" else float(value)
+            for value in (self.input_noise, self.target_noise)
         )
+
+    def _build_net(self, n_features, n_targets, n_samples, device, seed):
+        validate = self._uses_validation(n_samples)
+        n_train = n_samples - SeededSplit(self.validation_fraction, seed).n_valid(n_samples) \
+            if validate else n_samples
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = min(n_train, max(32, min(200, n_train // 10)))
+        input_noise, target_noise = self._noise_stds(n_samples, n_features, n_targets)
+        monitor = "valid_loss" if validate else "train_loss"
+        sink = print if self.verbose else _silent
+        callbacks = [(
+            "stopping",
+            EarlyStopping(
+                monitor=monitor,
+                patience=self.n_iter_no_change,
+                threshold=self.tol,
+                threshold_mode="abs",
+                load_best=validate,
+                sink=sink,
+            ),
+        )]
+        if self.lr_schedule == "plateau":
+            callbacks.append(("lr_schedule", LRScheduler(
+                ReduceLROnPlateau, monitor=monitor, mode="min", factor=0.5,
+                patience=max(1, self.n_iter_no_change // 3), threshold=self.tol,
+                threshold_mode="abs",
+            )))
+        elif self.lr_schedule == "cosine":
+            callbacks.append(("lr_schedule", LRScheduler(CosineAnnealingLR, T_max=self.max_iter)))
+        if self.covariance_type == "full" and n_targets > 1:
+            callbacks.append(("diagonal_warmup", DiagonalWarmup(min(20, self.max_iter // 4))))
         return NeuralNet(
             module=MDNModule,
             module__n_features=n_features,
@@ -226,8 +316,9 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             module__covariance_type=self.covariance_type,
             module__hidden_layer_sizes=self._hidden_sizes(),
             module__activation=self.activation,
+            module__generator=torch.Generator().manual_seed(seed),
             criterion=MixtureNLLLoss,
-            optimizer=torch.optim.Adam,
+            optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.alpha,
             lr=self.learning_rate_init,
             max_epochs=self.max_iter,
@@ -235,11 +326,11 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_train__seed=seed,
+            iterator_train__input_noise=input_noise,
+            iterator_train__target_noise=target_noise,
             iterator_valid=BatchIterator,
-            train_split=(
-                SeededSplit(self.validation_fraction, seed) if self.early_stopping else None
-            ),
-            callbacks=[("stopping", stopper)],
+            train_split=SeededSplit(self.validation_fraction, seed) if validate else None,
+            callbacks=callbacks,
             device=device,
             verbose=int(self.verbose),
         )
