@@ -186,11 +186,12 @@ def _mode_rows(log_w, means, scales, full, max_iter, tol):
     x0 = means.reshape(n * k, d)
     if d == 1 and not full:
         sd = s_scales[..., 0]
-        x = _climb_1d(x0[:, 0], s_log_w - sd.log(), s_means[..., 0], sd.reciprocal(),
-                      max_iter, tol).unsqueeze(-1)
+        x, lp = _climb_1d(x0[:, 0], s_log_w - sd.log(), s_means[..., 0], sd.reciprocal(),
+                          max_iter, tol)
+        x = x.unsqueeze(-1)
     else:
-        x = _climb_mean_shift(x0, s_log_w, s_means, s_scales, full, max_iter, tol)
-    best = log_prob(s_log_w, s_means, s_scales, x).reshape(n, k).argmax(-1)
+        x, lp = _climb_mean_shift(x0, s_log_w, s_means, s_scales, full, max_iter, tol)
+    best = lp.reshape(n, k).argmax(-1)
     return x.reshape(n, k, d)[torch.arange(n, device=x.device), best]
 
 
@@ -200,16 +201,15 @@ def _climb_1d(x, c, mu, inv_sd, max_iter, tol):
     ``x`` (A,) holds the starts; ``c = log w - log sd``, ``mu`` and
     ``inv_sd`` (A, K) their mixtures. A Newton step is taken where the
     log-density is concave; if the next point turns out less dense, the
-    start goes back to the mean-shift point (which never loses density) and
-    climbs by mean-shift from then on.
+    start goes back to the mean-shift point (which never loses density).
+    Returns the end points (A,) and their log-densities up to a constant.
     """
-    out = x.clone()
+    out, out_lp = x.clone(), torch.empty_like(x)
     idx = torch.arange(x.shape[0], device=x.device)
     prec = inv_sd.square()
     lp_prev = torch.full_like(x, -math.inf)
     fallback = x.clone()
-    newton = torch.ones_like(x, dtype=torch.bool)  # still allowed to take Newton steps
-    last_newton = torch.zeros_like(newton)  # the step that led to x was a Newton step
+    last_newton = torch.zeros_like(x, dtype=torch.bool)  # x was reached by a Newton step
     for _ in range(max_iter):
         if idx.numel() == 0:
             break
@@ -223,27 +223,27 @@ def _climb_1d(x, c, mu, inv_sd, max_iter, tol):
         a = (r * prec).sum(-1)
         h = (rg * grad_k).sum(-1) - g.square() - a  # d2/dx2 log p(x)
         worse = last_newton & (lp < lp_prev)  # that Newton step lost density: undo it
-        newton &= ~worse
         shift = x + g / a
-        use_newton = newton & (h < 0)
+        use_newton = ~worse & (h < 0)
         step = torch.where(use_newton, x - g / torch.where(use_newton, h, -a), shift)
         step = torch.where(worse, fallback, step)
         done = ~worse & ((step - x).abs() <= tol)
-        out[idx] = step
+        out[idx], out_lp[idx] = step, lp
         lp_prev = torch.where(worse, lp_prev, lp)
         fallback = torch.where(worse, fallback, shift)
-        last_newton = use_newton & ~worse
+        last_newton = use_newton
         keep = (~done).nonzero().squeeze(-1)
         idx, x, c, mu, inv_sd, prec = (t[keep] for t in (idx, step, c, mu, inv_sd, prec))
-        lp_prev, fallback, newton, last_newton = (
-            t[keep] for t in (lp_prev, fallback, newton, last_newton)
-        )
-    return out
+        lp_prev, fallback, last_newton = (t[keep] for t in (lp_prev, fallback, last_newton))
+    return out, out_lp
 
 
 def _climb_mean_shift(x, log_w, means, scales, full, max_iter, tol):
-    """Mean-shift from every start ``x`` (A, d) on its mixture (A, K, ...)."""
-    out = x.clone()
+    """Mean-shift from every start ``x`` (A, d) on its mixture (A, K, ...).
+
+    Returns the end points (A, d) and their log-densities (A,).
+    """
+    out, out_lp = x.clone(), x.new_empty(x.shape[0])
     idx = torch.arange(x.shape[0], device=x.device)
     if full:
         precision = torch.cholesky_inverse(scales)  # (A, K, d, d)
@@ -254,20 +254,21 @@ def _climb_mean_shift(x, log_w, means, scales, full, max_iter, tol):
     for _ in range(max_iter):
         if idx.numel() == 0:
             break
-        r = torch.softmax(log_w + component_log_prob(means, scales, x), dim=-1)
-        r = r.unsqueeze(-1)  # (A, K, 1)
+        lw = log_w + component_log_prob(means, scales, x)
+        lp = torch.logsumexp(lw, dim=-1)
+        r = torch.exp(lw - lp.unsqueeze(-1)).unsqueeze(-1)  # (A, K, 1)
         if full:
             a = (r.unsqueeze(-1) * precision).sum(-3)
             x_new = torch.linalg.solve(a, (r * p_mu).sum(-2))
         else:
             x_new = (r * p_mu).sum(-2) / (r * precision).sum(-2)
         done = (x_new - x).abs().amax(-1) <= tol
-        out[idx] = x_new
+        out[idx], out_lp[idx] = x_new, lp
         keep = (~done).nonzero().squeeze(-1)
         idx, x, log_w, means, scales, precision, p_mu = (
             t[keep] for t in (idx, x_new, log_w, means, scales, precision, p_mu)
         )
-    return out
+    return out, out_lp
 
 
 def sample(logits, means, scales, n_samples, generator=None):
