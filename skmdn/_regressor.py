@@ -27,6 +27,10 @@ INFERENCE_BATCH_SIZE = 65536
 #: Rows per call of the network within an inference batch (cache-sized activations).
 FORWARD_CHUNK_SIZE = 4096
 
+#: Use torch's fused Adam kernel (a few calls per step instead of about ten per
+#: parameter tensor); on the CPU it exists from torch 2.4 on.
+_FUSED_ADAM = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
+
 
 def _silent(*args, **kwargs):
     """A print sink that prints nothing (picklable, unlike a lambda)."""
@@ -236,6 +240,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             criterion=MixtureNLLLoss,
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.alpha,
+            optimizer__fused=_FUSED_ADAM,
             lr=self.learning_rate_init,
             max_epochs=self.max_iter,
             batch_size=batch_size,
