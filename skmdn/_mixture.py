@@ -123,15 +123,27 @@ def variance(logits, means, scales):
     return (w.unsqueeze(-1) * (within + centred.square())).sum(-2)
 
 
+#: Upper bound on the elements of one (starts, K) working array in :func:`mode`;
+#: rows are processed in chunks so memory stays bounded for large K.
+_MODE_CHUNK_ELEMENTS = 1 << 22
+
+
 def mode(logits, means, scales, max_iter=100, tol=1e-6):
-    """Highest mode of each mixture, by fixed-point (mean-shift) iteration.
+    """Highest mode of each mixture, by hill climbing from every component mean.
 
     From every component mean, iterate the stationarity condition of the
-    mixture density,
+    mixture density (mean-shift),
     ``x <- (sum_k r_k(x) P_k)^{-1} sum_k r_k(x) P_k mu_k``,
     where ``P_k`` is the precision of component k and ``r_k(x)`` its
-    responsibility at ``x``. Each start climbs to a local mode; the one
-    with the highest density is returned.
+    responsibility at ``x``. Every step raises the density, so each start
+    climbs to a local mode; the one with the highest density is returned.
+    For a 1-D target the climb takes Newton steps on ``log p`` wherever the
+    density is log-concave and a Newton step raises the density, and falls
+    back to mean-shift otherwise: same modes, far fewer iterations.
+
+    Each start stops on its own once its step is at most ``tol``; only the
+    starts still moving are iterated, so a few slow rows do not hold up the
+    batch.
 
     Parameters
     ----------
@@ -139,42 +151,124 @@ def mode(logits, means, scales, max_iter=100, tol=1e-6):
     means : Tensor of shape (..., K, d)
     scales : Tensor of shape (..., K, d) or (..., K, d, d)
     max_iter : int, default=100
-        Iteration cap.
+        Iteration cap per start.
     tol : float, default=1e-6
-        Stop once no start moves more than ``tol`` (in the units of ``means``).
+        A start stops once its step is at most ``tol`` (largest coordinate,
+        in the units of ``means``).
 
     Returns
     -------
     Tensor of shape (..., d)
     """
     full = is_full(means, scales)
-    # Starts along a new axis S (= K) in front of the component axis.
-    x = means.clone()
-    means_s = means.unsqueeze(-3)  # (..., 1, K, d)
-    scales_s = scales.unsqueeze(-4 if full else -3)
-    log_w = torch.log_softmax(logits, dim=-1).unsqueeze(-2)  # (..., 1, K)
-    if full:
-        precision = torch.cholesky_inverse(scales)  # (..., K, d, d)
-        p_mu = (precision @ means.unsqueeze(-1)).squeeze(-1)  # (..., K, d)
+    batch, (k, d) = logits.shape[:-1], means.shape[-2:]
+    log_w = torch.log_softmax(logits, dim=-1).reshape(-1, k)
+    means = means.reshape(-1, k, d)
+    scales = scales.reshape(-1, k, d, d) if full else scales.reshape(-1, k, d)
+    rows = max(1, _MODE_CHUNK_ELEMENTS // (k * k))
+    out = [
+        _mode_rows(log_w[i : i + rows], means[i : i + rows], scales[i : i + rows],
+                   full, max_iter, tol)
+        for i in range(0, log_w.shape[0], rows)
+    ]
+    result = torch.cat(out) if out else means.new_zeros(0, d)
+    return result.reshape(*batch, d)
+
+
+def _mode_rows(log_w, means, scales, full, max_iter, tol):
+    """:func:`mode` for flat inputs (n, K), (n, K, d), (n, K, d[, d]) -> (n, d)."""
+    n, k, d = means.shape
+    # One start per (row, component); each start carries its row's mixture.
+    def per_start(t):
+        return t.unsqueeze(1).expand(n, k, *t.shape[1:]).reshape(n * k, *t.shape[1:])
+
+    s_log_w, s_means, s_scales = per_start(log_w), per_start(means), per_start(scales)
+    x0 = means.reshape(n * k, d)
+    if d == 1 and not full:
+        sd = s_scales[..., 0]
+        x, lp = _climb_1d(x0[:, 0], s_log_w - sd.log(), s_means[..., 0], sd.reciprocal(),
+                          max_iter, tol)
+        x = x.unsqueeze(-1)
     else:
-        precision = scales.square().reciprocal()  # (..., K, d)
+        x, lp = _climb_mean_shift(x0, s_log_w, s_means, s_scales, full, max_iter, tol)
+    best = lp.reshape(n, k).argmax(-1)
+    return x.reshape(n, k, d)[torch.arange(n, device=x.device), best]
+
+
+def _climb_1d(x, c, mu, inv_sd, max_iter, tol):
+    """Safeguarded Newton ascent of a 1-D mixture log-density from every start.
+
+    ``x`` (A,) holds the starts; ``c = log w - log sd``, ``mu`` and
+    ``inv_sd`` (A, K) their mixtures. A Newton step is taken where the
+    log-density is concave; if the next point turns out less dense, the
+    start goes back to the mean-shift point (which never loses density).
+    Returns the end points (A,) and their log-densities up to a constant.
+    """
+    out, out_lp = x.clone(), torch.empty_like(x)
+    idx = torch.arange(x.shape[0], device=x.device)
+    prec = inv_sd.square()
+    lp_prev = torch.full_like(x, -math.inf)
+    fallback = x.clone()
+    last_newton = torch.zeros_like(x, dtype=torch.bool)  # x was reached by a Newton step
+    for _ in range(max_iter):
+        if idx.numel() == 0:
+            break
+        z = (x.unsqueeze(-1) - mu) * inv_sd
+        lw = c - 0.5 * z.square()
+        lp = torch.logsumexp(lw, dim=-1)
+        r = torch.exp(lw - lp.unsqueeze(-1))
+        grad_k = -z * inv_sd  # d/dx log N_k(x)
+        rg = r * grad_k
+        g = rg.sum(-1)
+        a = (r * prec).sum(-1)
+        h = (rg * grad_k).sum(-1) - g.square() - a  # d2/dx2 log p(x)
+        worse = last_newton & (lp < lp_prev)  # that Newton step lost density: undo it
+        shift = x + g / a
+        use_newton = ~worse & (h < 0)
+        step = torch.where(use_newton, x - g / torch.where(use_newton, h, -a), shift)
+        step = torch.where(worse, fallback, step)
+        done = ~worse & ((step - x).abs() <= tol)
+        out[idx], out_lp[idx] = step, lp
+        lp_prev = torch.where(worse, lp_prev, lp)
+        fallback = torch.where(worse, fallback, shift)
+        last_newton = use_newton
+        keep = (~done).nonzero().squeeze(-1)
+        idx, x, c, mu, inv_sd, prec = (t[keep] for t in (idx, step, c, mu, inv_sd, prec))
+        lp_prev, fallback, last_newton = (t[keep] for t in (lp_prev, fallback, last_newton))
+    return out, out_lp
+
+
+def _climb_mean_shift(x, log_w, means, scales, full, max_iter, tol):
+    """Mean-shift from every start ``x`` (A, d) on its mixture (A, K, ...).
+
+    Returns the end points (A, d) and their log-densities (A,).
+    """
+    out, out_lp = x.clone(), x.new_empty(x.shape[0])
+    idx = torch.arange(x.shape[0], device=x.device)
+    if full:
+        precision = torch.cholesky_inverse(scales)  # (A, K, d, d)
+        p_mu = (precision @ means.unsqueeze(-1)).squeeze(-1)
+    else:
+        precision = scales.square().reciprocal()
         p_mu = precision * means
     for _ in range(max_iter):
-        r = torch.softmax(log_w + component_log_prob(means_s, scales_s, x), dim=-1)
-        r = r.unsqueeze(-1)  # (..., S, K, 1)
-        if full:
-            a = (r.unsqueeze(-1) * precision.unsqueeze(-4)).sum(-3)
-            b = (r * p_mu.unsqueeze(-3)).sum(-2)
-            x_new = torch.linalg.solve(a, b.unsqueeze(-1)).squeeze(-1)
-        else:
-            x_new = (r * p_mu.unsqueeze(-3)).sum(-2) / (r * precision.unsqueeze(-3)).sum(-2)
-        step = (x_new - x).abs().amax() if x.numel() else x.new_zeros(())
-        x = x_new
-        if step <= tol:
+        if idx.numel() == 0:
             break
-    best = log_prob(logits.unsqueeze(-2), means_s, scales_s, x).argmax(-1)  # (...)
-    index = best[..., None, None].expand(*best.shape, 1, x.shape[-1])
-    return torch.gather(x, -2, index).squeeze(-2)
+        lw = log_w + component_log_prob(means, scales, x)
+        lp = torch.logsumexp(lw, dim=-1)
+        r = torch.exp(lw - lp.unsqueeze(-1)).unsqueeze(-1)  # (A, K, 1)
+        if full:
+            a = (r.unsqueeze(-1) * precision).sum(-3)
+            x_new = torch.linalg.solve(a, (r * p_mu).sum(-2))
+        else:
+            x_new = (r * p_mu).sum(-2) / (r * precision).sum(-2)
+        done = (x_new - x).abs().amax(-1) <= tol
+        out[idx], out_lp[idx] = x_new, lp
+        keep = (~done).nonzero().squeeze(-1)
+        idx, x, log_w, means, scales, precision, p_mu = (
+            t[keep] for t in (idx, x_new, log_w, means, scales, precision, p_mu)
+        )
+    return out, out_lp
 
 
 def sample(logits, means, scales, n_samples, generator=None):
