@@ -1,0 +1,99 @@
+"""The fast paths give the same answers: batched inference, the data path, the mode search."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from skmdn import MDNRegressor, _mixture, _regressor
+from skmdn._data import BatchIterator, TensorBatches
+from skmdn._module import MDNModule, MixtureNLLLoss
+from skmdn.datasets import make_inverted_sinusoid
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_inverted_sinusoid(300, random_state=0)
+    return MDNRegressor(3, hidden_layer_sizes=(16,), max_iter=20, random_state=0).fit(X, y), X, y
+
+
+def test_inference_results_do_not_depend_on_the_batch_size(fitted, monkeypatch):
+    model, X, y = fitted
+    whole = (model.predict(X), model.score_samples(X, y),
+             model.set_params(point_estimate="mode").predict(X))
+    model.set_params(point_estimate="mean")
+    monkeypatch.setattr(_regressor, "INFERENCE_BATCH_SIZE", 64)
+    monkeypatch.setattr(_regressor, "FORWARD_CHUNK_SIZE", 16)
+    assert max(len(d) for _, d in model._iter_dists(X)) == 64
+    batched = (model.predict(X), model.score_samples(X, y),
+               model.set_params(point_estimate="mode").predict(X))
+    model.set_params(point_estimate="mean")
+    for a, b in zip(whole, batched):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+class _OpLog(TorchDispatchMode):
+    """Record every aten operator called, and the devices of its outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        self.ops.append(str(func))
+        return out
+
+
+def test_training_batches_make_no_host_round_trip():
+    # One epoch of the data path, forward, loss, backward and optimizer step
+    # reads no tensor back to the host (no .item(), no bool(tensor), no
+    # nonzero): on a GPU it would run without a synchronisation per batch.
+    gen = torch.Generator().manual_seed(0)
+    data = TensorBatches(torch.randn(100, 2, generator=gen), torch.randn(100, 1, generator=gen),
+                         torch.rand(100, generator=gen))
+    module = MDNModule(2, 1, 3, "diag", (8,), "tanh")
+    opt = torch.optim.Adam(module.parameters(), fused=True)
+    criterion = MixtureNLLLoss()
+    with _OpLog() as log:
+        for xb, yb in BatchIterator(data, batch_size=32, shuffle=True, seed=0):
+            opt.zero_grad()
+            criterion(module(xb), yb).backward()
+            opt.step()
+    assert log.ops, "the dispatch mode saw nothing"
+    host_reads = [op for op in log.ops if "_local_scalar_dense" in op or "nonzero" in op]
+    assert host_reads == []
+
+
+def _random_1d_mixtures(n, k, seed):
+    rng = np.random.default_rng(seed)
+    logits = torch.tensor(rng.normal(size=(n, k)))
+    means = torch.tensor(rng.normal(scale=1.5, size=(n, k, 1)))
+    scales = torch.tensor(rng.uniform(0.05, 1.0, size=(n, k, 1)))
+    # Two nearly merged components: a flat, slowly converging top.
+    means[0, :2, 0] = torch.tensor([0.0, 0.9])
+    scales[0, :2, 0] = 0.5
+    logits[0, :2] = 5.0
+    return logits, means, scales
+
+
+def test_mode_1d_is_the_highest_point_of_a_fine_grid():
+    logits, means, scales = _random_1d_mixtures(20, 5, seed=0)
+    mode = _mixture.mode(logits, means, scales)[:, 0].numpy()
+    grid = np.linspace(-6, 6, 120001)
+    w = torch.softmax(logits, -1).numpy()
+    pdf = (w[:, :, None] * stats.norm.pdf(grid, means.numpy(), scales.numpy())).sum(1)
+    on_grid = grid[pdf.argmax(1)]
+    np.testing.assert_allclose(mode, on_grid, atol=1e-4)
+    best = _mixture.log_prob(logits, means, scales, torch.tensor(mode)[:, None]).numpy()
+    assert np.all(best >= np.log(pdf.max(1)) - 1e-9)
+
+
+def test_mode_without_newton_agrees_for_several_dimensions():
+    # The multivariate path (mean-shift on active starts) against the 1-D
+    # Newton path on a 1-D mixture written with Cholesky factors.
+    logits, means, scales = _random_1d_mixtures(30, 4, seed=1)
+    newton = _mixture.mode(logits, means, scales)
+    shift = _mixture.mode(logits, means, scales.unsqueeze(-1), max_iter=5000, tol=1e-12)
+    np.testing.assert_allclose(newton.numpy(), shift.numpy(), atol=1e-5)
