@@ -267,6 +267,22 @@ class MixtureDistribution:
             sds.to(f64).transpose(-1, -2),
         )
 
+    def _marginal_eval(self, fn, y):
+        """``fn(logits, means, sds, y_std)`` per marginal, float64, y of shape (n, [m,] d)."""
+        y = np.asarray(y, dtype=np.float64)
+        if self.univariate or (self.n_targets == 1 and y.ndim == 1):
+            y = y[..., None]
+        if y.ndim not in (2, 3) or y.shape[0] != len(self) or y.shape[-1] != self.n_targets:
+            raise ValueError(
+                f"y must have shape ({len(self)},{' d' if not self.univariate else ''}) "
+                f"or with a middle axis of values per row; got {np.shape(y)}."
+            )
+        params = self._univariate64()
+        if y.ndim == 3:
+            params = [t.unsqueeze(1) for t in params]
+        y_std = torch.as_tensor((y - self._loc) / self._scale, device=self._means.device)
+        return self._finish(self._np(fn(*params, y_std)))
+
     def cdf(self, y):
         """Cumulative distribution function, exact up to float64 rounding.
 
@@ -275,11 +291,12 @@ class MixtureDistribution:
 
         Parameters
         ----------
-        y : array-like of shape (n,) or (n, d)
+        y : array-like of shape (n,), (n, m), (n, d) or (n, m, d)
+            One value, or ``m`` values, per mixture (and per target for d > 1).
 
         Returns
         -------
-        ndarray of shape (n,) for a 1-D target, else (n, d)
+        ndarray of the shape of y
 
         Examples
         --------
@@ -290,9 +307,7 @@ class MixtureDistribution:
         >>> bool(np.allclose(dist.cdf(dist.ppf(0.3)), 0.3))
         True
         """
-        logits, means, sds = self._univariate64()
-        y_std = self._to_std(y, torch.float64).expand(len(self), self.n_targets)
-        return self._finish(self._np(_mixture.cdf(logits, means, sds, y_std)))
+        return self._marginal_eval(_mixture.cdf, y)
 
     def ppf(self, q, tol=1e-10):
         """Quantile function (inverse CDF), by safeguarded Newton iteration.
@@ -378,11 +393,11 @@ class MixtureDistribution:
 
         Parameters
         ----------
-        y : array-like of shape (n,) or (n, d)
+        y : array-like of shape (n,), (n, m), (n, d) or (n, m, d)
 
         Returns
         -------
-        ndarray of shape (n,) for a 1-D target, else (n, d)
+        ndarray of the shape of y
             In the units of y; lower is better.
 
         Examples
@@ -394,7 +409,4 @@ class MixtureDistribution:
         >>> dist.crps(y[:3]).shape
         (3,)
         """
-        logits, means, sds = self._univariate64()
-        y_std = self._to_std(y, torch.float64).expand(len(self), self.n_targets)
-        score = self._np(_mixture.crps(logits, means, sds, y_std))
-        return self._finish(score * self._scale)
+        return self._marginal_eval(_mixture.crps, y) * self._finish(self._scale)

@@ -392,7 +392,7 @@ def ppf(logits, means, sds, q, tol=1e-10, max_iter=100):
     ``max_k (mu_k + s_k z_q)``, where ``z_q`` is the standard normal
     quantile, so the mixture CDF crosses ``q`` in between. Newton steps are
     taken inside the bracket, with a bisection step whenever Newton would
-    leave it or the bracket failed to halve. Above the median the equivalent
+    leave it or would not at least halve the previous step. Above the median the equivalent
     equation ``1 - F(y) = 1 - q`` is solved instead, with the survival
     function computed directly, so upper-tail quantiles keep full relative
     precision. No sampling is involved.
@@ -417,47 +417,53 @@ def ppf(logits, means, sds, q, tol=1e-10, max_iter=100):
     -------
     Tensor of shape (...)
     """
-    shape = torch.broadcast_shapes(q.shape, logits.shape[:-1])
-    q = q.expand(shape)
-    logits, means, sds = (t.expand(*shape, t.shape[-1]) for t in (logits, means, sds))
-    log_w = torch.log_softmax(logits, dim=-1)
+    shape = torch.broadcast_shapes(q.shape, *(t.shape[:-1] for t in (logits, means, sds)))
+    k = logits.shape[-1]
+    q = q.expand(shape).reshape(-1)
+    log_w, means, sds = (
+        t.expand(*shape, k).reshape(-1, k)
+        for t in (torch.log_softmax(logits, dim=-1), means, sds)
+    )
+    w = log_w.exp()
     upper = q > 0.5
-    # Solve g(y) = target with g increasing: F(y) below the median, -S(y) above.
+    # Solve g(y) = target with g increasing: F(y) - q below the median, and
+    # (1 - q) - S(y) above it, with the survival function S summed directly.
     target = torch.where(upper, q - 1.0, q)
-    zq = torch.special.ndtri(q.clamp(0.0, 1.0)).unsqueeze(-1)
     finite = (q > 0) & (q < 1)
-    zq = torch.where(finite.unsqueeze(-1), zq, torch.zeros_like(zq))
+    zq = torch.special.ndtri(torch.where(finite, q, 0.5)).unsqueeze(-1)
     ends = means + sds * zq
     lo, hi = ends.amin(-1), ends.amax(-1)
     x = 0.5 * (lo + hi)
-    width_before = torch.full_like(x, math.inf)
-    done = ~finite | (hi - lo <= tol)
+    last_step = hi - lo
+    # Iterate on the unfinished entries only.
+    active = torch.nonzero(finite & (hi - lo > tol)).squeeze(-1)
     for _ in range(max_iter):
-        if bool(done.all()):
+        if active.numel() == 0:
             break
-        z = (x.unsqueeze(-1) - means) / sds
-        w = log_w.exp()
+        xa, lo_a, hi_a, wa, ma, sa = (
+            t[active] for t in (x, lo, hi, w, means, sds)
+        )
+        z = (xa.unsqueeze(-1) - ma) / sa
         g = torch.where(
-            upper,
-            -(w * torch.special.ndtr(-z)).sum(-1),
-            (w * torch.special.ndtr(z)).sum(-1),
-        ) - target
-        dens = _pdf(log_w, z, sds)
-        lo = torch.where(g < 0, x, lo)
-        hi = torch.where(g > 0, x, hi)
+            upper[active],
+            -(wa * torch.special.ndtr(-z)).sum(-1),
+            (wa * torch.special.ndtr(z)).sum(-1),
+        ) - target[active]
+        dens = _pdf(log_w[active], z, sa)
+        lo_a = torch.where(g < 0, xa, lo_a)
+        hi_a = torch.where(g > 0, xa, hi_a)
         step = g / dens
-        newton = x - step
-        width = hi - lo
-        use_newton = (newton > lo) & (newton < hi) & torch.isfinite(newton)
-        use_newton &= width <= 0.5 * width_before
-        x_new = torch.where(use_newton, newton, 0.5 * (lo + hi))
-        converged = (g == 0) | (width <= tol) | (use_newton & (step.abs() <= 0.5 * tol))
-        x = torch.where(done | (g == 0), x, x_new)
-        done = done | converged
-        width_before = width
+        newton = xa - step
+        use_newton = (newton > lo_a) & (newton < hi_a) & torch.isfinite(newton)
+        use_newton &= step.abs() <= 0.5 * last_step[active]
+        x_new = torch.where(g == 0, xa, torch.where(use_newton, newton, 0.5 * (lo_a + hi_a)))
+        converged = (g == 0) | (hi_a - lo_a <= tol) | (use_newton & (step.abs() <= 0.5 * tol))
+        last_step[active] = (x_new - xa).abs()
+        x[active], lo[active], hi[active] = x_new, lo_a, hi_a
+        active = active[~converged]
     inf = torch.full_like(x, math.inf)
-    x = torch.where(q <= 0, -inf, x)
-    return torch.where(q >= 1, inf, x)
+    x = torch.where(q <= 0, -inf, torch.where(q >= 1, inf, x))
+    return x.reshape(shape)
 
 
 def _crps_kernel(m, var):
