@@ -281,7 +281,13 @@ class MixtureDistribution:
         if y.ndim == 3:
             params = [t.unsqueeze(1) for t in params]
         y_std = torch.as_tensor((y - self._loc) / self._scale, device=self._means.device)
-        return self._finish(self._np(fn(*params, y_std)))
+        # Bound the (rows, ..., K, K) temporaries of the CRPS to a few million entries.
+        step = max(1, 2**22 // (max(y[0:1].size, 1) * self.n_components**2))
+        parts = [
+            fn(*(t[i : i + step] for t in params), y_std[i : i + step])
+            for i in range(0, max(len(y_std), 1), step)
+        ]
+        return self._finish(self._np(torch.cat(parts)))
 
     def cdf(self, y):
         """Cumulative distribution function, exact up to float64 rounding.

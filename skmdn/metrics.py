@@ -1,5 +1,7 @@
 """Metrics and scorers for conditional density estimates."""
 
+from functools import partial
+
 import numpy as np
 from scipy import stats
 from sklearn.pipeline import Pipeline
@@ -183,13 +185,10 @@ def crps_scorer(estimator, X, y):
     return -mean_crps(estimator, X, y)
 
 
-def _inside_and_width(estimator, X, y, coverage):
-    def fn(dist, yb):
-        lower, upper = dist.interval(coverage)
-        yb = yb.reshape(lower.shape)
-        return np.stack([(lower <= yb) & (yb <= upper), upper - lower], axis=1)
-
-    return _per_row(estimator, X, y, fn)
+def _inside(dist, y, coverage):
+    lower, upper = dist.interval(coverage)
+    y = y.reshape(lower.shape)
+    return (lower <= y) & (y <= upper)
 
 
 def interval_coverage(estimator, X, y, coverage=0.9):
@@ -221,7 +220,7 @@ def interval_coverage(estimator, X, y, coverage=0.9):
     >>> 0 <= interval_coverage(mdn, X, y, coverage=0.8) <= 1
     True
     """
-    return float(np.mean(_inside_and_width(estimator, X, y, coverage)[:, 0]))
+    return float(np.mean(_per_row(estimator, X, y, partial(_inside, coverage=coverage))))
 
 
 def interval_width(estimator, X, y=None, coverage=0.9):
