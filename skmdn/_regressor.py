@@ -133,9 +133,11 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         ``0.1 * n ** (-1 / (4 + n_features + n_targets))`` (0 below 100 rows).
         Off by default: on the benchmarks of docs/benchmarks/quality.rst it
         did not help (see there).
-    point_estimate : {"mean", "mode"}, default="mean"
-        What :meth:`predict` returns: the conditional mean, or the highest mode
-        of the predicted mixture (found by mean-shift from every component mean).
+    point_estimate : {"mean", "mode", "median"}, default="mean"
+        What :meth:`predict` returns: the conditional mean, the highest mode
+        of the predicted mixture (found by mean-shift from every component
+        mean), or the conditional median. For a d-dimensional target the
+        median is the vector of the d marginal medians.
     device : str, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto" (CUDA if available). Asking for CUDA
         on a machine without it raises ValueError at fit.
@@ -202,7 +204,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         "lr_schedule": [StrOptions({"plateau", "cosine", "constant"})],
         "input_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "target_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "point_estimate": [StrOptions({"mean", "mode"})],
+        "point_estimate": [StrOptions({"mean", "mode", "median"})],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -471,7 +473,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         return out
 
     def predict(self, X):
-        """Point prediction: the conditional mean or mode (``point_estimate``).
+        """Point prediction: the conditional mean, mode or median (``point_estimate``).
 
         Parameters
         ----------
@@ -482,9 +484,8 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Shaped like the ``y`` given to fit.
         """
-        if self.point_estimate == "mode":
-            return self._collect(X, lambda dist, rows: dist.mode())
-        return self._collect(X, lambda dist, rows: dist.mean())
+        point = self.point_estimate
+        return self._collect(X, lambda dist, rows: getattr(dist, point)())
 
     def score_samples(self, X, y=None):
         """Conditional log-density log p(y | x) of each row, in the units of y.
@@ -504,12 +505,12 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             target scaling, so it is comparable across models and libraries.
         """
         if y is None:
-            point = "mode" if self.point_estimate == "mode" else "mean"
+            point = self.point_estimate
             return self._collect(X, lambda d, rows: d.log_prob(getattr(d, point)()))
         y = np.asarray(y)
         return self._collect(X, lambda dist, rows: dist.log_prob(y[rows]), y=y)
 
-    def sample(self, X, n_samples=1, random_state=None):
+    def sample(self, X, n_samples=1, random_state=None, *, pi_bias=0.0, std_bias=0.0):
         """Draw targets from p(y | x) for every row of X.
 
         Parameters
@@ -520,6 +521,15 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         random_state : int, RandomState instance or None, default=None
             Seeds a private ``torch.Generator``; the same value gives the same
             draws, and global random state is untouched.
+        pi_bias : float, default=0.0
+            Biased sampling (Graves, 2013): the mixture logits are multiplied
+            by ``1 + pi_bias``, which sharpens the weights towards the most
+            probable component. Must be >= -1.
+        std_bias : float, default=0.0
+            Biased sampling: every component's standard deviations (or
+            Cholesky factor) are multiplied by ``exp(-std_bias)``. A moderate
+            value gives "cleaned" samples; ``np.inf`` returns component means
+            exactly. See :meth:`MixtureDistribution.sample`.
 
         Returns
         -------
@@ -528,7 +538,10 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = np.random.RandomState(seed_from(random_state))
-        return self._collect(X, lambda dist, rows: dist.sample(n_samples, rng))
+        return self._collect(
+            X,
+            lambda dist, rows: dist.sample(n_samples, rng, pi_bias=pi_bias, std_bias=std_bias),
+        )
 
     def predict_dist(self, X):
         """The predicted mixtures for every row of X.
@@ -543,9 +556,96 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             Holds ``n_samples`` mixtures, with ``weights`` (n, K), ``means``
             (n, K, d) and ``covariances`` (n, K, d, d) in the units of y, and
             methods ``mean()``, ``covariance()``, ``var()``, ``std()``,
-            ``mode()``, ``log_prob(y)`` and ``sample(n_samples, random_state)``.
+            ``mode()``, ``median()``, ``log_prob(y)``, ``cdf(y)``, ``ppf(q)``,
+            ``interval(coverage)``, ``crps(y)``, ``marginal(j)`` and
+            ``sample(n_samples, random_state, pi_bias=, std_bias=)``.
         """
         parts = [dist for _, dist in self._iter_dists(X)]
         cpu = [(d._logits.cpu(), d._means.cpu(), d._scales.cpu()) for d in parts]
         logits, means, scales = (torch.cat(t) for t in zip(*cpu))
         return MixtureDistribution(logits, means, scales, self.y_mean_, self.y_scale_, self._y_1d)
+
+    # --------------------------------------------- distribution summaries
+    # One convention, skpro's: separate predict_quantiles / predict_interval /
+    # predict_var methods; predict itself takes no return_std.
+    def predict_quantiles(self, X, quantiles):
+        """Conditional quantiles of every target, exact up to 1e-10 target scales.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        quantiles : float or array-like of shape (n_quantiles,)
+            Probability levels in [0, 1].
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_quantiles) or (n_samples, n_quantiles, n_targets)
+            Marginal quantiles; non-decreasing along the quantile axis when
+            ``quantiles`` is sorted.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmdn import MDNRegressor
+        >>> X = np.linspace(-1, 1, 80).reshape(-1, 1); y = X.ravel() ** 2
+        >>> mdn = MDNRegressor(n_components=2, max_iter=5, random_state=0).fit(X, y)
+        >>> mdn.predict_quantiles(X[:4], [0.05, 0.5, 0.95]).shape
+        (4, 3)
+        """
+        levels = np.atleast_1d(np.asarray(quantiles, dtype=np.float64))
+        if levels.ndim != 1:
+            raise ValueError("quantiles must be a number or a 1-D array of levels.")
+        return self._collect(X, lambda dist, rows: dist.ppf(levels))
+
+    def predict_interval(self, X, coverage=0.9):
+        """Central prediction interval of every target.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        coverage : float, default=0.9
+            Probability the interval holds, in (0, 1).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2) or (n_samples, 2, n_targets)
+            Lower and upper ends: the ``(1 - coverage) / 2`` and
+            ``(1 + coverage) / 2`` conditional quantiles.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmdn import MDNRegressor
+        >>> X = np.linspace(-1, 1, 80).reshape(-1, 1); y = X.ravel() ** 2
+        >>> mdn = MDNRegressor(n_components=2, max_iter=5, random_state=0).fit(X, y)
+        >>> mdn.predict_interval(X[:4], coverage=0.8).shape
+        (4, 2)
+        """
+        if not isinstance(coverage, Real) or not 0 < coverage < 1:
+            raise ValueError(f"coverage must be a number in (0, 1), got {coverage!r}.")
+        return self.predict_quantiles(X, [(1 - coverage) / 2, (1 + coverage) / 2])
+
+    def predict_var(self, X):
+        """Conditional variance of every target (law of total variance).
+
+        For the full conditional covariance matrix of a multi-output model use
+        ``predict_dist(X).covariance()``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmdn import MDNRegressor
+        >>> X = np.linspace(-1, 1, 80).reshape(-1, 1); y = X.ravel() ** 2
+        >>> mdn = MDNRegressor(n_components=2, max_iter=5, random_state=0).fit(X, y)
+        >>> bool((mdn.predict_var(X[:4]) > 0).all())
+        True
+        """
+        return self._collect(X, lambda dist, rows: dist.var())

@@ -8,7 +8,7 @@ INSTANCES = [
     MDNRegressor(covariance_type=cov, point_estimate=point)
     for cov in ("full", "diag", "spherical")
     for point in ("mean", "mode")
-]
+] + [MDNRegressor(covariance_type="full", point_estimate="median")]
 
 
 @parametrize_with_checks(INSTANCES)

@@ -1,0 +1,115 @@
+"""The estimator's distribution methods (quantiles, intervals, variance, median) and metrics."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skmdn import MDNRegressor
+from skmdn.metrics import (
+    coverage_error_scorer,
+    crps_scorer,
+    interval_coverage,
+    interval_width,
+    interval_width_scorer,
+    log_likelihood_scorer,
+    mean_crps,
+    mean_nll,
+    pit_ks_scorer,
+    pit_ks_statistic,
+    pit_values,
+)
+
+
+@pytest.fixture(scope="module")
+def bimodal():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(600, 1))
+    y = np.where(rng.random(600) < 0.5, 1.0, -1.0) * X.ravel() + 0.1 * rng.normal(size=600)
+    return X, 50.0 + 20.0 * y
+
+
+@pytest.fixture(scope="module")
+def model(bimodal):
+    X, y = bimodal
+    return MDNRegressor(n_components=3, max_iter=40, random_state=0).fit(X, y)
+
+
+def test_quantiles_intervals_and_variance(bimodal, model):
+    X = bimodal[0][:50]
+    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+    quantiles = model.predict_quantiles(X, levels)
+    assert quantiles.shape == (50, 5)
+    assert np.all(np.diff(quantiles, axis=1) > 0)
+    dist = model.predict_dist(X)
+    np.testing.assert_allclose(dist.cdf(quantiles), np.tile(levels, (50, 1)), atol=1e-9)
+    interval = model.predict_interval(X, coverage=0.9)
+    np.testing.assert_allclose(interval, quantiles[:, [0, 4]])
+    np.testing.assert_allclose(model.predict_var(X), dist.var())
+    assert model.predict_quantiles(X, 0.5).shape == (50, 1)
+    with pytest.raises(ValueError, match="coverage"):
+        model.predict_interval(X, coverage=1.5)
+
+
+def test_median_point_estimate(bimodal, model):
+    X = bimodal[0][:50]
+    median = model.set_params(point_estimate="median").predict(X)
+    model.set_params(point_estimate="mean")
+    np.testing.assert_allclose(median, model.predict_quantiles(X, 0.5)[:, 0])
+    np.testing.assert_allclose(model.predict_dist(X).cdf(median), 0.5, atol=1e-9)
+
+
+def test_multi_output_median_is_the_vector_of_marginal_medians():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 2))
+    Y = np.column_stack([X[:, 0], X[:, 0] * X[:, 1]]) + 0.1 * rng.normal(size=(200, 2))
+    mdn = MDNRegressor(n_components=2, point_estimate="median", max_iter=10, random_state=0)
+    median = mdn.fit(X, Y).predict(X[:20])
+    assert median.shape == (20, 2)
+    dist = mdn.predict_dist(X[:20])
+    for j in range(2):
+        np.testing.assert_allclose(dist.marginal(j).cdf(median[:, j]), 0.5, atol=1e-9)
+    assert mdn.predict_quantiles(X[:20], [0.1, 0.9]).shape == (20, 2, 2)
+    assert mdn.predict_interval(X[:20]).shape == (20, 2, 2)
+
+
+def test_targets_drawn_from_the_model_are_calibrated(model):
+    # If y is drawn from the predicted distribution itself, PIT values are
+    # uniform and intervals hold their nominal share, whatever the fit.
+    X = np.random.default_rng(2).uniform(-1, 1, size=(20000, 1))
+    y = model.sample(X, random_state=3)[:, 0]
+    assert pit_ks_statistic(model, X, y) < 0.015
+    for c in (0.5, 0.8, 0.95):
+        assert abs(interval_coverage(model, X, y, coverage=c) - c) < 0.015
+
+
+def test_metric_values_agree_with_the_distribution(bimodal, model):
+    X, y = bimodal
+    dist = model.predict_dist(X)
+    assert mean_nll(model, X, y) == pytest.approx(-model.score_samples(X, y).mean())
+    assert mean_crps(model, X, y) == pytest.approx(dist.crps(y).mean())
+    np.testing.assert_allclose(pit_values(model, X, y), dist.cdf(y))
+    lower, upper = dist.interval(0.8)
+    assert interval_width(model, X, coverage=0.8) == pytest.approx(np.mean(upper - lower))
+    inside = np.mean((lower <= y) & (y <= upper))
+    assert interval_coverage(model, X, y, coverage=0.8) == pytest.approx(inside)
+    assert interval_width(model, X, coverage=0.5) < interval_width(model, X, coverage=0.9)
+
+
+@pytest.mark.parametrize(
+    "scorer",
+    [log_likelihood_scorer, crps_scorer, pit_ks_scorer, interval_width_scorer,
+     coverage_error_scorer, partial(coverage_error_scorer, coverage=0.5)],
+)
+def test_scorers_work_in_grid_search_over_a_pipeline(bimodal, scorer):
+    X, y = bimodal
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), MDNRegressor(max_iter=3, random_state=0)),
+        {"mdnregressor__n_components": [1, 2]},
+        scoring=scorer,
+        cv=2,
+    ).fit(X[:200], y[:200])
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
