@@ -14,7 +14,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 from ._data import BatchIterator, SeededSplit, TensorBatches
 from ._distribution import MixtureDistribution
 from ._module import ACTIVATIONS, COVARIANCE_TYPES, MDNModule, MixtureNLLLoss
-from ._training import GuardedNet
+from ._training import GuardedNet, continue_training, is_plain
 from ._utils import resolve_device, seed_from
 from ._validation import (
     check_finite_target,
@@ -72,41 +72,6 @@ def _standardize_params(a, weights=None):
     tiny = np.finfo(np.float64).tiny ** 0.25
     scale = np.where((scale > tiny * np.maximum(1.0, np.abs(loc))) & np.isfinite(scale), scale, 1.0)
     return loc, scale
-
-
-_ARCHITECTURE = (
-    "n_features", "n_targets", "n_components", "covariance_type", "hidden_layer_sizes",
-    "activation",
-)
-
-
-def _is_plain(net):
-    """Whether a net trains without split or extra callbacks (as partial_fit builds it)."""
-    return net.train_split is None and not net.callbacks
-
-
-def _continue_training(old, new):
-    """Move weights, optimizer moments and history of ``old`` into the fresh net ``new``.
-
-    The architecture must be the same; learning rate, epochs and callbacks
-    come from ``new`` (the current parameters).
-    """
-    changed = [
-        f"{key} {getattr(old, 'module__' + key)!r} -> {getattr(new, 'module__' + key)!r}"
-        for key in _ARCHITECTURE
-        if getattr(old, "module__" + key) != getattr(new, "module__" + key)
-    ]
-    if changed:
-        raise ValueError(
-            "warm_start=True (or partial_fit) continues the fitted network, but its "
-            f"architecture changed: {', '.join(changed)}. Refit with warm_start=False, "
-            "or on a clone of the estimator."
-        )
-    new.module_.load_state_dict(old.module_.state_dict())
-    state = new.optimizer_.state_dict()
-    state["state"] = old.optimizer_.state_dict()["state"]
-    new.optimizer_.load_state_dict(state)
-    new.history = old.history
 
 
 class MDNRegressor(RegressorMixin, BaseEstimator):
@@ -182,8 +147,12 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
     verbose : int, default=0
         If positive, print a line of losses per epoch.
     warm_start : bool, default=False
-        If True, a new ``fit`` continues from the current weights (and keeps the
-        scaling of the first fit).
+        If True, a new ``fit`` continues from the current weights and optimizer
+        state for ``max_iter`` more epochs, keeping the scaling of the first
+        fit. Training parameters (``max_iter``, ``learning_rate_init``, ...)
+        take their current values; changing the architecture
+        (``n_components``, ``covariance_type``, ``hidden_layer_sizes``,
+        ``activation``) is an error. See also :meth:`partial_fit`.
 
     Attributes
     ----------
@@ -481,7 +450,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         # partial_fit keeps a plain net between calls; anything else is rebuilt
         # from the current parameters (and, with keep, continues the old weights).
         plain = epochs is not None
-        reuse = keep and plain and _is_plain(self.net_)
+        reuse = keep and plain and is_plain(self.net_)
         device = self.net_.module_.head.weight.device if reuse else resolve_device(self.device)
         if not keep:
             check_target_varies(y2, sample_weight)
@@ -510,7 +479,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
                     net.module_.to(dtype)
                     net.initialize_optimizer()
                     if keep:
-                        _continue_training(self.net_, net)
+                        continue_training(self.net_, net)
                     self.net_ = net
                 self.net_.partial_fit(data, None, epochs=epochs)
         finally:

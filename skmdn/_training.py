@@ -172,6 +172,41 @@ class GuardedNet(NeuralNet):
         )
 
 
+_ARCHITECTURE = (
+    "n_features", "n_targets", "n_components", "covariance_type", "hidden_layer_sizes",
+    "activation",
+)
+
+
+def is_plain(net):
+    """Whether a net trains without split or extra callbacks (as partial_fit builds it)."""
+    return net.train_split is None and not net.callbacks
+
+
+def continue_training(old, new):
+    """Move weights, optimizer moments and history of ``old`` into the fresh net ``new``.
+
+    The architecture must be the same; learning rate, epochs and callbacks
+    come from ``new`` (the current parameters).
+    """
+    changed = [
+        f"{key} {getattr(old, 'module__' + key)!r} -> {getattr(new, 'module__' + key)!r}"
+        for key in _ARCHITECTURE
+        if getattr(old, "module__" + key) != getattr(new, "module__" + key)
+    ]
+    if changed:
+        raise ValueError(
+            "warm_start=True (or partial_fit) continues the fitted network, but its "
+            f"architecture changed: {', '.join(changed)}. Refit with warm_start=False, "
+            "or on a clone of the estimator."
+        )
+    new.module_.load_state_dict(old.module_.state_dict())
+    state = new.optimizer_.state_dict()
+    state["state"] = old.optimizer_.state_dict()["state"]
+    new.optimizer_.load_state_dict(state)
+    new.history = old.history
+
+
 def _raised_by_callback(exc):
     """Whether an exception was raised in a skorch callback's own method."""
     tb = exc.__traceback__

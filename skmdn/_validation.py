@@ -95,8 +95,8 @@ def check_finite_target(y):
         if rows.size:
             raise ValueError(
                 f"y contains {name} in {rows.size} of {arr.shape[0]} rows (the first "
-                f"is row {rows[0]}). Drop or impute these rows before fitting, e.g. "
-                "keep = np.isfinite(y).all(axis=-1) if y.ndim > 1 else np.isfinite(y)."
+                f"is row {rows[0]}). Drop or impute these rows before fitting: every "
+                "target value must be a finite number."
             )
 
 
