@@ -111,11 +111,10 @@ class DivergenceGuard(Callback):
         if dtype != torch.float64:
             remedies.append(f"pass X as float64 (training ran in {dtype})")
         remedies.append("look for extreme outliers in X or y")
+        kept = f"the end of epoch {epoch - 1}" if epoch > 1 else "their initial values"
         raise FloatingPointError(
             f"Training diverged: {cause} in epoch {epoch}. The weights were reset "
-            f"to the end of epoch {epoch - 1} (n_iter_={epoch - 1}). To fix it, "
-            + ", ".join(remedies)
-            + "."
+            f"to {kept} (n_iter_={epoch - 1}). To fix it, " + ", ".join(remedies) + "."
         )
 
 
