@@ -6,18 +6,23 @@ standard deviations from 1e-3 to 1e3, in the three covariance forms, and
 compares the torch implementation with an independent scipy computation.
 """
 
+import os
+
 import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from scipy import special, stats
+from scipy import linalg, special, stats
 
 from skmdn import _mixture
 
+#: 200 examples per property in CI; set SKMDN_HYPOTHESIS_EXAMPLES for a longer hunt.
 SETTINGS = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=int(os.environ.get("SKMDN_HYPOTHESIS_EXAMPLES", 200)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 FORMS = ["spherical", "diag", "full"]
 
@@ -58,19 +63,28 @@ def dense_covariances(means, scales):
 
 
 def scipy_log_prob(logits, means, scales, y):
-    """Mixture log-density from scipy: products of 1-D normals (diagonal forms),
-    or ``multivariate_normal`` on the dense covariance (full)."""
+    """Mixture log-density from scipy, independently of the given factor.
+
+    Diagonal forms: sums of 1-D ``norm.logpdf``. Full: the dense covariance
+    ``L L^T`` is factorized again by ``scipy.linalg.cho_factor`` (not
+    ``multivariate_normal``, whose eigenvalue cut-off calls covariances with a
+    condition number above about 1e9 singular, while they are valid here).
+    """
     log_w = special.log_softmax(logits.numpy(), axis=-1)
     mu = means.numpy()
     if scales.dim() == means.dim():
         comp = stats.norm.logpdf(y[:, None, :], mu, scales.numpy()).sum(-1)
     else:
         covs = dense_covariances(means, scales)
-        n, k, _ = mu.shape
-        comp = np.array([
-            [stats.multivariate_normal(mu[i, j], covs[i, j]).logpdf(y[i]) for j in range(k)]
-            for i in range(n)
-        ])
+        n, k, d = mu.shape
+        comp = np.empty((n, k))
+        for i in range(n):
+            for j in range(k):
+                factor = linalg.cho_factor(covs[i, j], lower=True)
+                diff = y[i] - mu[i, j]
+                maha = diff @ linalg.cho_solve(factor, diff)
+                log_det = 2 * np.log(np.diag(factor[0])).sum()
+                comp[i, j] = -0.5 * (maha + log_det + d * np.log(2 * np.pi))
     return special.logsumexp(log_w + comp, axis=-1)
 
 
@@ -79,8 +93,8 @@ def scipy_log_prob(logits, means, scales, y):
 @given(data=st.data())
 def test_log_prob_matches_scipy(form, data):
     # Covariances of a full factor with off-diagonals up to 3 and scales of
-    # 1e-2..1e2 have condition numbers up to about 1e12: scipy's eigh-based
-    # density stays accurate to about 1e-6 relative there.
+    # 1e-2..1e2 have condition numbers up to about 1e12; re-factorizing them
+    # in scipy stays accurate to far better than the tolerance.
     log_sd = (np.log(1e-2), np.log(1e2)) if form == "full" else (np.log(1e-3), np.log(1e3))
     logits, means, scales = data.draw(mixtures(form, log_sd=log_sd))
     n, k, d = means.shape
@@ -144,11 +158,18 @@ def test_cdf_matches_scipy(data):
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
 
+# The sampling properties use a fixed generator seed: hypothesis varies the
+# mixture, never the random stream (left free, it would hunt down a seed whose
+# draws fall in the tail of the test statistic).
+SEED = 0
+
+
 @pytest.mark.parametrize("form", FORMS)
 @SETTINGS
-@given(data=st.data(), seed=st.integers(0, 2**31 - 1))
-def test_sample_moments_match_scipy_moments(form, data, seed):
+@given(data=st.data())
+def test_sample_moments_match_scipy_moments(form, data):
     """Sample mean and variances within 6 standard errors of the exact moments."""
+    seed = SEED
     logits, means, scales = data.draw(mixtures(form, log_sd=(np.log(1e-3), np.log(1e2)),
                                                mean_abs=1e2))
     n_draws = 4000
@@ -175,10 +196,10 @@ def test_sample_moments_match_scipy_moments(form, data, seed):
 
 
 @SETTINGS
-@given(data=st.data(), seed=st.integers(0, 2**31 - 1))
-def test_1d_samples_pass_a_kolmogorov_smirnov_test_against_scipy(data, seed):
+@given(data=st.data())
+def test_1d_samples_pass_a_kolmogorov_smirnov_test_against_scipy(data):
     logits, means, scales = data.draw(mixtures("diag", d=1))
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(SEED)
     draws = _mixture.sample(logits[:1], means[:1], scales[:1], 2000, gen).numpy()[0, :, 0]
     w = special.softmax(logits[0].numpy())
     mu, sd = means[0, :, 0].numpy(), scales[0, :, 0].numpy()
