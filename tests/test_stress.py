@@ -220,11 +220,13 @@ def test_loss_turning_non_finite_restores_the_last_finished_epoch(bad):
         loss = real(self, y_pred, y_true)
         return loss * bad if len(calls) == 4 else loss
 
+    # Full batch, no validation split: one loss evaluation per epoch.
+    params = {**FAST, "batch_size": 100, "early_stopping": False}
     with mock.patch.object(MixtureNLLLoss, "forward", poisoned):
-        mdn = MDNRegressor(**FAST)
+        mdn = MDNRegressor(**params)
         with pytest.raises(FloatingPointError, match=f"loss became {bad} in epoch 4"):
             mdn.fit(X, y)
-    three = MDNRegressor(**{**FAST, "max_iter": 3}).fit(X, y)
+    three = MDNRegressor(**{**params, "max_iter": 3}).fit(X, y)
     assert mdn.n_iter_ == 3
     np.testing.assert_array_equal(mdn.predict(X), three.predict(X))
     # Training can go on from there.
@@ -235,7 +237,9 @@ def test_loss_turning_non_finite_restores_the_last_finished_epoch(bad):
 
 def test_weights_turning_non_finite_is_caught_at_the_end_of_the_epoch():
     X, y = _smooth(100)(np.random.default_rng(0))
-    real_step = torch.optim.Adam.step
+    params = {**FAST, "batch_size": 100, "early_stopping": False}
+    optimizer = MDNRegressor(**params)._build_net(2, 1, 100, torch.device("cpu"), 0).optimizer
+    real_step = optimizer.step
     calls = []
 
     def step(self, closure=None):
@@ -246,8 +250,8 @@ def test_weights_turning_non_finite_is_caught_at_the_end_of_the_epoch():
                 self.param_groups[0]["params"][0].fill_(float("nan"))
         return out
 
-    mdn = MDNRegressor(**FAST)
-    with mock.patch.object(torch.optim.Adam, "step", step):
+    mdn = MDNRegressor(**params)
+    with mock.patch.object(optimizer, "step", step):
         with pytest.raises(FloatingPointError, match="weights became NaN"):
             mdn.fit(X, y)
     assert mdn.n_iter_ == 4

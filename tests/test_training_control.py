@@ -12,11 +12,12 @@ from skmdn import MDNRegressor
 from skmdn._module import MixtureNLLLoss
 from skmdn.datasets import make_inverted_sinusoid
 
-# Full-batch (n <= 200) float64 training is a deterministic function of the
-# data, so continued and uninterrupted training can be compared exactly.
-# N < 100 also keeps any automatic noise regularization off.
-FAST = dict(n_components=3, hidden_layer_sizes=(32,), random_state=0, early_stopping=False)
+# Full-batch float64 training is a deterministic function of the data, so
+# continued and uninterrupted training can be compared exactly. N < 100 also
+# keeps the automatic noise regularization off.
 N = 90
+FAST = dict(n_components=3, hidden_layer_sizes=(32,), random_state=0, early_stopping=False,
+            batch_size=N)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def interrupt_at_loss_call(n):
 
 # ---------------------------------------------------------------- Ctrl-C
 @pytest.mark.parametrize("batch_size, call, finished", [
-    ("auto", 7, 6),    # full batch: the 7th loss is epoch 7
+    (N, 7, 6),         # full batch: the 7th loss is epoch 7
     (30, 11, 3),       # 3 batches per epoch: the 11th loss is epoch 4, batch 2
     (30, 1, 0),        # before any epoch finished
 ])
