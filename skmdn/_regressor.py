@@ -1,25 +1,27 @@
 """``MDNRegressor``: the scikit-learn estimator around a skorch-trained MDN."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    _num_samples,
-    check_is_fitted,
-    validate_data,
-)
-from skorch import NeuralNet
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 
 from ._data import BatchIterator, SeededSplit, TensorBatches
 from ._distribution import MixtureDistribution
 from ._module import ACTIVATIONS, COVARIANCE_TYPES, MDNModule, MixtureNLLLoss
+from ._training import GuardedNet, continue_training, is_plain
 from ._utils import resolve_device, seed_from
+from ._validation import (
+    check_finite_target,
+    check_numeric_frame,
+    check_target_varies,
+    normalized_sample_weight,
+)
 
 _TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
@@ -147,8 +149,12 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
     verbose : int, default=0
         If positive, print a line of losses per epoch.
     warm_start : bool, default=False
-        If True, a new ``fit`` continues from the current weights (and keeps the
-        scaling of the first fit).
+        If True, a new ``fit`` continues from the current weights and optimizer
+        state for ``max_iter`` more epochs, keeping the scaling of the first
+        fit. Training parameters (``max_iter``, ``learning_rate_init``, ...)
+        take their current values; changing the architecture
+        (``n_components``, ``covariance_type``, ``hidden_layer_sizes``,
+        ``activation``) is an error. See also :meth:`partial_fit`.
 
     Attributes
     ----------
@@ -263,6 +269,28 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         tags.target_tags.single_output = True
         return tags
 
+    # ----------------------------------------------------------- persistence
+    def __getstate__(self):
+        state = super().__getstate__()
+        from . import __version__
+
+        state["_skmdn_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        from . import __version__
+
+        saved = state.pop("_skmdn_version", "unknown")
+        if saved != __version__:
+            warnings.warn(
+                f"This MDNRegressor was pickled with skmdn {saved} and is loaded with "
+                f"skmdn {__version__}. It may not work, or give different results; "
+                "refit it with this version, or load it with the version that saved it.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
     # ------------------------------------------------------------------- fit
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
@@ -321,7 +349,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             callbacks.append(("lr_schedule", LRScheduler(CosineAnnealingLR, T_max=self.max_iter)))
         if self.covariance_type == "full" and n_targets > 1:
             callbacks.append(("diagonal_warmup", DiagonalWarmup(min(20, self.max_iter // 4))))
-        return NeuralNet(
+        return GuardedNet(
             module=MDNModule,
             module__n_features=n_features,
             module__n_targets=n_targets,
@@ -353,15 +381,23 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the mixture density network.
 
+        Training stops early with :class:`FloatingPointError` if the loss or
+        the weights stop being finite; the weights of the last finished epoch
+        are kept. Ctrl-C (KeyboardInterrupt) ends training with a warning and
+        keeps the weights of the last finished epoch.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Inputs.
+            Numeric inputs. DataFrames with categorical or string columns are
+            refused (encode them with a ``ColumnTransformer``); sparse matrices
+            are refused.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
+            Targets; every column must take at least two distinct values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights of the negative log-likelihood; an integer weight
-            acts like repeating the row.
+            Non-negative per-row weights of the negative log-likelihood (and
+            of the internal standardization); an integer weight acts like
+            repeating the row. Rescaled to mean 1.
 
         Returns
         -------
@@ -369,32 +405,64 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "net_")
+        return self._fit(X, y, sample_weight, keep=warm, epochs=None)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, continuing from the current weights.
+
+        For data that arrive in chunks or do not fit in memory. The first call
+        sets the input and target standardization from its chunk, so make it
+        representative. Every call runs one plain epoch: no validation split,
+        early stopping or learning-rate schedule. ``max_iter`` is ignored.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights, rescaled to mean 1 within this chunk.
+
+        Returns
+        -------
+        self : MDNRegressor
+        """
+        if not isinstance(self.early_stopping, str) and self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: each call runs "
+                "exactly one epoch. Set early_stopping=False."
+            )
+        return self._fit(X, y, sample_weight, keep=hasattr(self, "net_"), epochs=1)
+
+    def _fit(self, X, y, sample_weight, keep, epochs):
+        """Fit from scratch (``keep=False``) or continue; ``epochs=1`` for partial_fit."""
+        check_numeric_frame(X)
+        check_finite_target(y)
         X, y = validate_data(
-            self, X, y, reset=not warm, multi_output=True, y_numeric=True,
+            self, X, y, reset=not keep, multi_output=True, y_numeric=True,
             dtype=[np.float64, np.float32],
         )
-        device = resolve_device(self.device)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight must have a positive sum.")
-            sample_weight = sample_weight / sample_weight.mean()
+        sample_weight = normalized_sample_weight(sample_weight, X)
         y2 = y.reshape(len(y), -1).astype(np.float64, copy=False)
-        if warm and y2.shape[1] != self.n_outputs_:
+        if keep and y2.shape[1] != self.n_outputs_:
             raise ValueError(
-                f"y has {y2.shape[1]} targets, but this warm-started MDNRegressor was "
-                f"fitted with {self.n_outputs_}."
+                f"y has {y2.shape[1]} targets, but this MDNRegressor was fitted with "
+                f"{self.n_outputs_}."
             )
-        if not warm:
+        # partial_fit keeps a plain net between calls; anything else is rebuilt
+        # from the current parameters (and, with keep, continues the old weights).
+        plain = epochs is not None
+        reuse = keep and plain and is_plain(self.net_)
+        device = self.net_.module_.head.weight.device if reuse else resolve_device(self.device)
+        if not keep:
+            check_target_varies(y2, sample_weight)
             self._y_1d = y.ndim == 1
             self.n_outputs_ = y2.shape[1]
             self.x_mean_, self.x_scale_ = _standardize_params(X.astype(np.float64), sample_weight)
             self.y_mean_, self.y_scale_ = _standardize_params(y2, sample_weight)
 
         # The network computes in the dtype of X, as MLPRegressor does.
-        dtype = self.net_.module_.head.weight.dtype if warm else _TORCH_DTYPES[X.dtype]
+        dtype = self.net_.module_.head.weight.dtype if keep else _TORCH_DTYPES[X.dtype]
         data = TensorBatches(
             self._to_tensor((X - self.x_mean_) / self.x_scale_, device, dtype),
             self._to_tensor((y2 - self.y_mean_) / self.y_scale_, device, dtype),
@@ -402,19 +470,24 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         )
         seed = seed_from(self.random_state)
         cuda = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
-            if warm:
-                self.net_.partial_fit(data, None)
-            else:
-                self.net_ = self._build_net(X.shape[1], self.n_outputs_, len(data), device, seed)
-                self.net_.initialize()
-                self.net_.module_.to(dtype)
-                self.net_.initialize_optimizer()
-                self.net_.partial_fit(data, None)
-        history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        try:
+            with torch.random.fork_rng(devices=cuda):
+                torch.manual_seed(seed)
+                if not reuse:
+                    net = self._build_net(X.shape[1], self.n_outputs_, len(data), device, seed)
+                    if plain:
+                        net.train_split, net.callbacks = None, []
+                    net.initialize()
+                    net.module_.to(dtype)
+                    net.initialize_optimizer()
+                    if keep:
+                        continue_training(self.net_, net)
+                    self.net_ = net
+                self.net_.partial_fit(data, None, epochs=epochs)
+        finally:
+            if hasattr(self, "net_"):
+                self.n_iter_ = len(self.net_.history)
+                self.loss_curve_ = [float(row["train_loss"]) for row in self.net_.history]
         return self
 
     @staticmethod

@@ -1,0 +1,216 @@
+"""Guards around skorch's training loop: divergence and Ctrl-C.
+
+Two small pieces, each hooking into skorch at one place:
+
+* :class:`DivergenceGuard`, a callback, keeps a copy of the weights at the end
+  of every finished epoch. If a batch loss turns NaN or infinite, the weights
+  do, or an epoch's training loss explodes past :data:`MAX_LOSS`, it puts that
+  copy back and raises :class:`FloatingPointError` with the cause and a
+  remedy, so no fit ever leaves NaN or blown-up weights behind.
+* :class:`GuardedNet`, a :class:`skorch.NeuralNet` whose ``fit_loop`` notices
+  a KeyboardInterrupt from the user. skorch's ``partial_fit`` swallows it
+  silently, leaving the weights of a half-finished epoch; here they are reset
+  to the last finished epoch and a warning says so. A KeyboardInterrupt that
+  a callback raises on purpose to stop training (skorch's ``EarlyStopping``
+  does) passes through unchanged.
+"""
+
+import math
+import warnings
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+
+GUARD_NAME = "divergence_guard"
+
+#: A mean training NLL above this (nats per row, standardized targets) means
+#: the weights have blown up: a standard normal scores about 1.4 per target
+#: dimension, and even a model with every scale at its floor, 1 standard
+#: deviation away from every row, scores about 5e5.
+MAX_LOSS = 1e6
+
+
+def _epoch_finished(row):
+    """Whether a history row was completed (skorch writes ``dur`` at epoch end)."""
+    return "dur" in row
+
+
+class DivergenceGuard(Callback):
+    """Stop training, with a clear error, as soon as the loss or the weights stop being finite.
+
+    The weights at the start of training and at the end of every finished
+    epoch are kept (one flat copy of the module's parameters), so that a
+    diverged or interrupted fit can fall back on them with :meth:`restore`.
+
+    Examples
+    --------
+    >>> from skmdn._training import DivergenceGuard
+    >>> DivergenceGuard().initialize().snapshot_ is None
+    True
+    """
+
+    def initialize(self):
+        self.snapshot_ = None
+        return self
+
+    def __getstate__(self):
+        # Training-time state only: never pickle a copy of the weights
+        # (it could hold CUDA tensors that a CPU machine cannot load).
+        state = self.__dict__.copy()
+        state["snapshot_"] = None
+        return state
+
+    @staticmethod
+    def _flat(net):
+        params = [p.detach().reshape(-1) for p in net.module_.parameters()]
+        return torch.cat(params) if params else None
+
+    def restore(self, net):
+        """Put the weights of the last finished epoch back into ``net.module_``."""
+        if self.snapshot_ is None:
+            return
+        params = list(net.module_.parameters())
+        chunks = self.snapshot_.split([p.numel() for p in params])
+        with torch.no_grad():
+            for p, chunk in zip(params, chunks):
+                p.copy_(chunk.view_as(p))
+
+    def on_train_begin(self, net, **kwargs):
+        self.snapshot_ = self._flat(net)
+
+    def on_batch_end(self, net, training=True, **kwargs):
+        key = "train_loss" if training else "valid_loss"
+        loss = net.history[-1, "batches", -1, key]
+        if not math.isfinite(loss):
+            what = "training" if training else "validation"
+            self._diverged(net, f"the {what} loss became {loss}")
+
+    def on_epoch_end(self, net, **kwargs):
+        # One flat copy per epoch: both the finiteness check and the snapshot.
+        flat = self._flat(net)
+        if flat is not None and not bool(flat.isfinite().all()):
+            self._diverged(net, "the network weights became NaN or infinite")
+        loss = net.history[-1].get("train_loss", 0.0)
+        if loss > MAX_LOSS:
+            self._diverged(net, f"the training loss exploded to {loss:.3g} nats per row")
+        self.snapshot_ = flat
+
+    def on_train_end(self, net, **kwargs):
+        self.snapshot_ = None
+
+    def _diverged(self, net, cause):
+        epoch = net.history[-1, "epoch"]
+        self.restore(net)
+        # Adam's moment estimates have seen the bad gradients: start them afresh.
+        net.initialize_optimizer()
+        del net.history[-1]
+        self.snapshot_ = None
+        dtype = next(net.module_.parameters()).dtype
+        remedies = [f"lower learning_rate_init (it is {net.lr:g})", "set alpha > 0"]
+        if dtype != torch.float64:
+            remedies.append(f"pass X as float64 (training ran in {dtype})")
+        remedies.append("look for extreme outliers in X or y")
+        kept = f"the end of epoch {epoch - 1}" if epoch > 1 else "their initial values"
+        raise FloatingPointError(
+            f"Training diverged: {cause} in epoch {epoch}. The weights were reset "
+            f"to {kept} (n_iter_={epoch - 1}). To fix it, " + ", ".join(remedies) + "."
+        )
+
+
+class GuardedNet(NeuralNet):
+    """A :class:`skorch.NeuralNet` with a :class:`DivergenceGuard` that handles Ctrl-C.
+
+    ``fit_loop`` catches a KeyboardInterrupt that did not come from a
+    callback, resets the weights to the end of the last finished epoch, drops
+    the unfinished epoch from ``history`` and warns; skorch's ``partial_fit``
+    then ends training normally (``on_train_end`` runs). The guard is added to
+    skorch's default callbacks, so it runs before any user callback.
+    Callbacks are pickled with the module and optimizer, so that their tensors
+    (and the optimizer an LR scheduler refers to) are mapped to the CPU when a
+    GPU-trained model is loaded on a machine without CUDA.
+
+    Examples
+    --------
+    >>> from skmdn._training import GuardedNet
+    >>> from torch import nn
+    >>> net = GuardedNet(nn.Linear, module__in_features=2, module__out_features=1,
+    ...                  criterion=nn.MSELoss).initialize()
+    >>> [name for name, _ in net.callbacks_][-2:]
+    ['divergence_guard', 'print_log']
+    """
+
+    # Callbacks can hold tensors or the optimizer (an LR scheduler does). Pickle
+    # them with the module and optimizer, through skorch's device-mapping
+    # loader, so that a model trained on a GPU loads on a CPU-only machine.
+    cuda_dependent_attributes_ = ["callbacks"]  # a prefix: callbacks and callbacks_
+
+    def get_default_callbacks(self):
+        return [*super().get_default_callbacks(), (GUARD_NAME, DivergenceGuard())]
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as exc:
+            finished = len(self.history) and _epoch_finished(self.history[-1])
+            if not (finished and _raised_by_callback(exc)):
+                self._recover_from_interrupt(finished)
+            raise
+
+    def _recover_from_interrupt(self, finished):
+        if self.history and not finished:
+            dict(self.callbacks_)[GUARD_NAME].restore(self)
+            del self.history[-1]
+        done = len(self.history)
+        warnings.warn(
+            f"Training was interrupted (KeyboardInterrupt). The model keeps the weights "
+            f"from the end of epoch {done} (n_iter_={done}); call fit with "
+            "warm_start=True, or partial_fit, to continue.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
+_ARCHITECTURE = (
+    "n_features", "n_targets", "n_components", "covariance_type", "hidden_layer_sizes",
+    "activation",
+)
+
+
+def is_plain(net):
+    """Whether a net trains without split or extra callbacks (as partial_fit builds it)."""
+    return net.train_split is None and not net.callbacks
+
+
+def continue_training(old, new):
+    """Move weights, optimizer moments and history of ``old`` into the fresh net ``new``.
+
+    The architecture must be the same; learning rate, epochs and callbacks
+    come from ``new`` (the current parameters).
+    """
+    changed = [
+        f"{key} {getattr(old, 'module__' + key)!r} -> {getattr(new, 'module__' + key)!r}"
+        for key in _ARCHITECTURE
+        if getattr(old, "module__" + key) != getattr(new, "module__" + key)
+    ]
+    if changed:
+        raise ValueError(
+            "warm_start=True (or partial_fit) continues the fitted network, but its "
+            f"architecture changed: {', '.join(changed)}. Refit with warm_start=False, "
+            "or on a clone of the estimator."
+        )
+    new.module_.load_state_dict(old.module_.state_dict())
+    state = new.optimizer_.state_dict()
+    state["state"] = old.optimizer_.state_dict()["state"]
+    new.optimizer_.load_state_dict(state)
+    new.history = old.history
+
+
+def _raised_by_callback(exc):
+    """Whether an exception was raised in a skorch callback's own method."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return isinstance(tb.tb_frame.f_locals.get("self"), Callback)

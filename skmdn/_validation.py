@@ -1,0 +1,176 @@
+"""Input checks that go beyond ``validate_data``, with messages a user can act on.
+
+Each function raises before any training starts, or returns quietly and
+leaves the rest to scikit-learn's own validation.
+"""
+
+import sys
+import warnings
+
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight
+
+
+def check_numeric_frame(X):
+    """Refuse a pandas DataFrame with categorical, string or object columns.
+
+    scikit-learn would either fail with "could not convert string to float" or,
+    worse, silently turn category codes into numbers. A mixture density
+    network needs numeric inputs: encoding is the user's choice.
+
+    Parameters
+    ----------
+    X : object
+        Anything; only a :class:`pandas.DataFrame` is inspected.
+
+    Raises
+    ------
+    TypeError
+        Naming the offending columns and pointing to ``ColumnTransformer``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skmdn._validation import check_numeric_frame
+    >>> check_numeric_frame(pd.DataFrame({"a": [1.0, 2.0], "b": [0, 1]}))
+    >>> check_numeric_frame(pd.DataFrame({"a": [1.0, 2.0], "c": ["x", "y"]}))
+    Traceback (most recent call last):
+    ...
+    TypeError: X has non-numeric columns ['c'] (dtypes: object). ...
+    """
+    pd = sys.modules.get("pandas")
+    if pd is None or not isinstance(X, pd.DataFrame):
+        return
+    numeric = pd.api.types.is_numeric_dtype
+    bad = [(col, dtype) for col, dtype in X.dtypes.items() if not numeric(dtype)]
+    if not bad:
+        return
+    names = [col for col, _ in bad][:10]
+    more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+    kinds = ", ".join(sorted({str(dtype) for _, dtype in bad}))
+    raise TypeError(
+        f"X has non-numeric columns {names}{more} (dtypes: {kinds}). MDNRegressor "
+        "needs numeric inputs: encode these columns first, for example with "
+        "sklearn.compose.ColumnTransformer and a OneHotEncoder or OrdinalEncoder "
+        "in a Pipeline in front of the MDNRegressor. Numbers stored as objects "
+        "can be converted with X.astype(float)."
+    )
+
+
+def check_finite_target(y):
+    """Refuse a target with NaN or infinite entries, naming how many rows are affected.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Anything that is not a float array is left to ``validate_data``.
+
+    Raises
+    ------
+    ValueError
+        With the number of rows holding NaN or infinity and the first of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmdn._validation import check_finite_target
+    >>> check_finite_target(np.array([0.5, np.nan, 2.0, np.nan]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y contains NaN in 2 of 4 rows (the first is row 1). ...
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(y)
+            if arr.dtype.kind == "O":
+                arr = arr.astype(np.float64)
+    except (TypeError, ValueError):
+        return
+    if arr.dtype.kind != "f" or arr.ndim == 0 or arr.size == 0:
+        return
+    arr = arr.reshape(arr.shape[0], -1)
+    for name, test in (("NaN", np.isnan), ("infinity", np.isinf)):
+        rows = np.flatnonzero(test(arr).any(axis=1))
+        if rows.size:
+            raise ValueError(
+                f"y contains {name} in {rows.size} of {arr.shape[0]} rows (the first "
+                f"is row {rows[0]}). Drop or impute these rows before fitting: every "
+                "target value must be a finite number."
+            )
+
+
+def normalized_sample_weight(sample_weight, X):
+    """Validate sample weights as scikit-learn does and scale them to mean 1.
+
+    Negative weights, weights that are all zero, and NaN or infinite
+    weights are refused, with scikit-learn's own messages. Individual zero
+    weights are allowed: those rows do not count.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) with mean 1, or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmdn._validation import normalized_sample_weight
+    >>> normalized_sample_weight([0, 1, 3], np.zeros((3, 1)))
+    array([0.  , 0.75, 2.25])
+    """
+    if sample_weight is None:
+        return None
+    w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.any(w > 0):
+        # scikit-learn >= 1.7 raises this itself; older versions do not.
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    w = w / w.max()
+    return w / w.mean()
+
+
+def check_target_varies(y, sample_weight=None):
+    """Refuse fewer than two samples, or a target column that never changes.
+
+    The density of a constant target is a point mass: a Gaussian mixture can
+    only approach it by shrinking its scales to the floor, a degenerate model
+    whose log-likelihood says nothing. An error is more useful.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,) or None
+        Rows with zero weight are ignored.
+
+    Raises
+    ------
+    ValueError
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmdn._validation import check_target_varies
+    >>> check_target_varies(np.array([[1.0, 2.0], [1.0, 3.0]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y is constant in target column [0] (value 1): ...
+    """
+    if y.shape[0] < 2:
+        raise ValueError(
+            f"MDNRegressor needs at least 2 samples to fit, got {y.shape[0]} sample."
+        )
+    if sample_weight is not None:
+        y = y[sample_weight > 0]
+    constant = np.flatnonzero(np.ptp(y, axis=0) == 0)
+    if constant.size:
+        values = ", ".join(f"{y[0, j]:g}" for j in constant[:5])
+        raise ValueError(
+            f"y is constant in target column {constant.tolist()[:5]} (value {values}): "
+            "its conditional density is a point mass, which a Gaussian mixture cannot "
+            "fit. Drop constant target columns, or predict them with "
+            "sklearn.dummy.DummyRegressor."
+        )

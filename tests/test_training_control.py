@@ -1,0 +1,266 @@
+"""Interrupted and continued training, partial_fit, and sample weights."""
+
+import warnings
+from unittest import mock
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+from skmdn import MDNRegressor
+from skmdn._module import MixtureNLLLoss
+from skmdn.datasets import make_inverted_sinusoid
+
+# Full-batch float64 training is a deterministic function of the data, so
+# continued and uninterrupted training can be compared exactly. N < 100 also
+# keeps the automatic noise regularization off.
+N = 90
+FAST = dict(n_components=3, hidden_layer_sizes=(32,), random_state=0, early_stopping=False,
+            batch_size=N)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_inverted_sinusoid(N, random_state=0)
+
+
+def interrupt_at_loss_call(n):
+    """Patch the loss so that its n-th evaluation raises KeyboardInterrupt (a Ctrl-C)."""
+    real = MixtureNLLLoss.forward
+    calls = []
+
+    def forward(self, y_pred, y_true):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(self, y_pred, y_true)
+
+    return mock.patch.object(MixtureNLLLoss, "forward", forward)
+
+
+# ---------------------------------------------------------------- Ctrl-C
+@pytest.mark.parametrize("batch_size, call, finished", [
+    (N, 7, 6),         # full batch: the 7th loss is epoch 7
+    (30, 11, 3),       # 3 batches per epoch: the 11th loss is epoch 4, batch 2
+    (30, 1, 0),        # before any epoch finished
+])
+def test_keyboard_interrupt_keeps_the_last_finished_epoch(data, batch_size, call, finished):
+    X, y = data
+    params = {**FAST, "batch_size": batch_size, "n_iter_no_change": 1000}
+    with interrupt_at_loss_call(call):
+        with pytest.warns(UserWarning, match=f"interrupted.*end of epoch {finished}"):
+            mdn = MDNRegressor(max_iter=20, **params).fit(X, y)
+    assert mdn.n_iter_ == len(mdn.loss_curve_) == finished
+    assert np.all(np.isfinite(mdn.predict(X)))
+    if finished:
+        ref = MDNRegressor(max_iter=finished, **params).fit(X, y)
+        np.testing.assert_array_equal(mdn.predict(X), ref.predict(X))
+        np.testing.assert_array_equal(mdn.loss_curve_, ref.loss_curve_)
+    # Training can go on from there.
+    mdn.set_params(warm_start=True, max_iter=3).fit(X, y)
+    assert mdn.n_iter_ == finished + 3
+
+
+def test_interrupt_during_partial_fit_warns_and_keeps_the_model(data):
+    X, y = data
+    mdn = MDNRegressor(**FAST).partial_fit(X, y)
+    before = mdn.predict(X)
+    with interrupt_at_loss_call(1), pytest.warns(UserWarning, match="interrupted"):
+        mdn.partial_fit(X, y)
+    assert mdn.n_iter_ == 1
+    np.testing.assert_array_equal(mdn.predict(X), before)
+
+
+def test_early_stopping_ends_training_without_an_interrupt_warning(data):
+    X, y = data
+    # A tolerance no epoch can meet: the stopping rule fires after 2 epochs
+    # (skorch stops training by raising KeyboardInterrupt from the callback).
+    mdn = MDNRegressor(max_iter=50, n_iter_no_change=2, tol=1e3, **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mdn.fit(X, y)
+    assert mdn.n_iter_ < 50
+
+
+# ------------------------------------------------------------- warm start
+def test_warm_start_continues_exactly_where_fit_stopped(data):
+    X, y = data
+    warm = MDNRegressor(max_iter=10, warm_start=True, n_iter_no_change=1000, **FAST)
+    warm.fit(X, y)
+    first = warm.predict(X)
+    warm.fit(X, y)
+    cold = MDNRegressor(max_iter=20, n_iter_no_change=1000, **FAST).fit(X, y)
+    assert warm.n_iter_ == len(warm.loss_curve_) == 20
+    # Weights and Adam's moments are carried over: two fits of 10 epochs are
+    # one fit of 20, up to rounding.
+    np.testing.assert_allclose(warm.loss_curve_, cold.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(warm.predict(X), cold.predict(X), rtol=1e-10, atol=1e-10)
+    assert not np.allclose(first, cold.predict(X))
+
+
+def test_warm_start_uses_the_current_max_iter_and_keeps_the_scaling(data):
+    X, y = data
+    mdn = MDNRegressor(max_iter=5, warm_start=True, n_iter_no_change=1000, **FAST).fit(X, y)
+    y_mean = mdn.y_mean_.copy()
+    mdn.set_params(max_iter=3).fit(X[:60], y[:60] + 100.0)
+    assert mdn.n_iter_ == 8
+    np.testing.assert_array_equal(mdn.y_mean_, y_mean)
+
+
+def test_without_warm_start_fit_starts_over(data):
+    X, y = data
+    mdn = MDNRegressor(max_iter=5, **FAST).fit(X, y)
+    mdn.fit(X, y)
+    assert mdn.n_iter_ == 5
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"n_components": 4}, "n_components 3 -> 4"),
+    ({"hidden_layer_sizes": (16,)}, r"hidden_layer_sizes \(32,\) -> \(16,\)"),
+    ({"activation": "relu"}, "activation 'tanh' -> 'relu'"),
+])
+def test_warm_start_with_another_architecture_is_a_clear_error(data, change, match):
+    X, y = data
+    mdn = MDNRegressor(max_iter=2, warm_start=True, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=f"architecture changed: {match}"):
+        mdn.set_params(**change).fit(X, y)
+
+
+def test_warm_start_refuses_other_targets(data):
+    X, y = data
+    mdn = MDNRegressor(max_iter=2, warm_start=True, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="2 targets.*fitted with 1"):
+        mdn.fit(X, np.c_[y, y])
+    with pytest.raises(ValueError, match="features"):
+        mdn.fit(np.c_[X, X], y)
+
+
+# ------------------------------------------------------------ partial_fit
+def test_partial_fit_runs_one_epoch_per_call(data):
+    X, y = data
+    mdn = MDNRegressor(**FAST)
+    for i in range(5):
+        mdn.partial_fit(X, y)
+        assert mdn.n_iter_ == i + 1
+    ref = MDNRegressor(max_iter=5, n_iter_no_change=1000, **FAST).fit(X, y)
+    np.testing.assert_allclose(mdn.loss_curve_, ref.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(mdn.predict(X), ref.predict(X), rtol=1e-10, atol=1e-10)
+
+
+def test_partial_fit_on_streamed_chunks_learns_and_keeps_the_first_scaling():
+    X, y = make_inverted_sinusoid(4000, random_state=0)
+    X_test, y_test = make_inverted_sinusoid(2000, random_state=1)
+    chunks = np.array_split(np.arange(4000), 10)
+    mdn = MDNRegressor(n_components=5, random_state=0)
+    mdn.partial_fit(X[chunks[0]], y[chunks[0]])
+    x_mean, y_scale = mdn.x_mean_.copy(), mdn.y_scale_.copy()
+    np.testing.assert_allclose(x_mean, X[chunks[0]].mean(0))
+    nll_one = -mdn.score_samples(X_test, y_test).mean()
+    for _ in range(3):
+        for rows in chunks:
+            mdn.partial_fit(X[rows], y[rows])
+    nll = -mdn.score_samples(X_test, y_test).mean()
+    assert mdn.n_iter_ == 31
+    np.testing.assert_array_equal(mdn.x_mean_, x_mean)
+    np.testing.assert_array_equal(mdn.y_scale_, y_scale)
+    assert nll < nll_one - 0.5, (nll_one, nll)
+
+
+def test_partial_fit_after_fit_continues_the_fitted_network(data):
+    X, y = data
+    mdn = MDNRegressor(max_iter=10, n_iter_no_change=1000, **FAST).fit(X, y)
+    mdn.partial_fit(X, y)
+    ref = MDNRegressor(max_iter=11, n_iter_no_change=1000, **FAST).fit(X, y)
+    assert mdn.n_iter_ == 11
+    np.testing.assert_allclose(mdn.predict(X), ref.predict(X), rtol=1e-10, atol=1e-10)
+
+
+def test_partial_fit_refuses_early_stopping(data):
+    X, y = data
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        MDNRegressor(early_stopping=True).partial_fit(X, y)
+
+
+# ---------------------------------------------------------- sample weights
+def test_weighted_loss_equals_the_loss_on_repeated_rows():
+    rng = np.random.default_rng(0)
+    n, k, d = 40, 3, 2
+    logits = torch.as_tensor(rng.normal(size=(n, k)))
+    means = torch.as_tensor(rng.normal(size=(n, k, d)))
+    scales = torch.as_tensor(rng.uniform(0.5, 2, size=(n, k, d)))
+    y = torch.as_tensor(rng.normal(size=(n, d)))
+    counts = rng.integers(0, 4, size=n)
+    weight = torch.as_tensor(counts / counts.mean())
+    repeat = torch.as_tensor(np.repeat(np.arange(n), counts))
+    loss = MixtureNLLLoss()
+    weighted = loss((logits, means, scales), (y, weight))
+    repeated = loss((logits[repeat], means[repeat], scales[repeat]), y[repeat])
+    assert weighted.item() == pytest.approx(repeated.item(), rel=1e-12)
+
+
+def test_integer_weights_fit_like_repeated_rows(data):
+    X, y = data
+    counts = np.random.default_rng(1).integers(0, 3, size=len(y))
+    keep = np.repeat(np.arange(len(y)), counts)
+    assert len(keep) <= 200  # full batch on both sides
+    weighted = MDNRegressor(max_iter=20, **FAST).fit(X, y, sample_weight=counts)
+    repeated = MDNRegressor(max_iter=20, **FAST).fit(X[keep], y[keep])
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(weighted.y_scale_, repeated.y_scale_, rtol=1e-12)
+
+
+def test_weights_match_repeated_rows_in_expectation_with_mini_batches():
+    # Two branches, y = +1 and y = -1; branch A carries weight 3. Weighted
+    # mini-batch training and training on A's rows repeated 3 times must both
+    # give branch A a mixture weight near 3/4; unweighted training gives 1/2.
+    rng = np.random.default_rng(0)
+    n = 1000
+    X = rng.uniform(-1, 1, size=(n, 1))
+    branch_a = np.arange(n) < n // 2
+    y = np.where(branch_a, 1.0, -1.0) + 0.05 * rng.normal(size=n)
+    w = np.where(branch_a, 3.0, 1.0)
+    params = dict(n_components=2, hidden_layer_sizes=(16,), batch_size=50, max_iter=40,
+                  random_state=0, early_stopping=False)
+
+    def weight_of_branch_a(mdn):
+        dist = mdn.predict_dist(X[:200])
+        near_a = np.abs(dist.means[..., 0] - 1.0) < 0.5
+        return np.mean(np.sum(dist.weights * near_a, axis=1))
+
+    weighted = MDNRegressor(**params).fit(X, y, sample_weight=w)
+    rows = np.r_[np.repeat(np.flatnonzero(branch_a), 3), np.flatnonzero(~branch_a)]
+    repeated = MDNRegressor(**params).fit(X[rows], y[rows])
+    plain = MDNRegressor(**params).fit(X, y)
+    assert weight_of_branch_a(weighted) == pytest.approx(0.75, abs=0.04)
+    assert weight_of_branch_a(repeated) == pytest.approx(0.75, abs=0.04)
+    assert weight_of_branch_a(plain) == pytest.approx(0.5, abs=0.04)
+
+
+def test_zero_weight_rows_are_ignored(data):
+    X, y = data
+    w = np.r_[np.ones(45), np.zeros(N - 45)]
+    a = MDNRegressor(max_iter=10, **FAST).fit(X, y, sample_weight=w)
+    b = MDNRegressor(max_iter=10, **FAST).fit(X[:45], y[:45])
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("w, match", [
+    (np.zeros(N), "at least one non-zero"),
+    (np.r_[-1.0, np.ones(N - 1)], "Negative values"),
+    (np.r_[np.nan, np.ones(N - 1)], "NaN"),
+    (np.ones(N - 10), "shape"),
+])
+def test_invalid_weights_are_refused_as_scikit_learn_does(data, w, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        MDNRegressor(**FAST).fit(X, y, sample_weight=w)
+
+
+def test_huge_and_tiny_weights_are_fine(data):
+    X, y = data
+    a = MDNRegressor(max_iter=5, **FAST).fit(X, y, sample_weight=np.full(N, 1e300))
+    b = MDNRegressor(max_iter=5, **FAST).fit(X, y, sample_weight=np.full(N, 1e-300))
+    c = clone(a).fit(X, y)
+    np.testing.assert_allclose(a.predict(X), c.predict(X), rtol=1e-12)
+    np.testing.assert_allclose(b.predict(X), c.predict(X), rtol=1e-12)
