@@ -139,12 +139,15 @@ def report(records):
             continue
         cells = {}
         for method in METHODS:
-            recs = [by.get((name, method), {}).get(s) for s in splits]
-            if all(recs):
-                cells[method] = (fmt(_mean_se([r["nll"] for r in recs])),
-                                 fmt(_mean_se([r["rmse"] for r in recs])))
-            else:
+            own = by.get((name, method), {})
+            recs = [own[s] for s in sorted(own)]
+            if not recs:
                 cells[method] = ("n/a", "n/a")
+                continue
+            nll, rmse = fmt(_mean_se([r["nll"] for r in recs])), fmt(_mean_se([r["rmse"] for r in recs]))
+            if sorted(own) != splits:  # say which splits, when they differ from skmdn's
+                nll, rmse = f"{nll} [{_compact(sorted(own))}]", f"{rmse} [{_compact(sorted(own))}]"
+            cells[method] = (nll, rmse)
         pub = PUBLISHED[name]
         mdn_nll = _mean_se([by[(name, "mdn")][s]["nll"] for s in splits])[0]
         wins += mdn_nll <= pub[0]
