@@ -144,7 +144,8 @@ def report(records):
             if not recs:
                 cells[method] = ("n/a", "n/a")
                 continue
-            nll, rmse = fmt(_mean_se([r["nll"] for r in recs])), fmt(_mean_se([r["rmse"] for r in recs]))
+            nll = fmt(_mean_se([r["nll"] for r in recs]))
+            rmse = fmt(_mean_se([r["rmse"] for r in recs]))
             if sorted(own) != splits:  # say which splits, when they differ from skmdn's
                 nll, rmse = f"{nll} [{_compact(sorted(own))}]", f"{rmse} [{_compact(sorted(own))}]"
             cells[method] = (nll, rmse)

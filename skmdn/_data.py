@@ -90,9 +90,11 @@ class BatchIterator:
         n = len(self.dataset)
         if self.shuffle:
             perm = torch.randperm(n, generator=self.generator, device=self.dataset.X.device)
-            batches = (perm[start : start + self.batch_size] for start in range(0, n, self.batch_size))
+            starts = range(0, n, self.batch_size)
+            batches = (perm[start : start + self.batch_size] for start in starts)
         else:
-            batches = (slice(start, start + self.batch_size) for start in range(0, n, self.batch_size))
+            starts = range(0, n, self.batch_size)
+            batches = (slice(start, start + self.batch_size) for start in starts)
         for index in batches:
             X, y = self.dataset[index]
             if self.input_noise > 0 or self.target_noise > 0:
