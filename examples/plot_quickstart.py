@@ -45,5 +45,6 @@ ax.legend(loc="upper left", markerscale=4, fontsize=8)
 fig.tight_layout()
 
 out = Path(__file__).resolve().parents[1] / "docs" / "_static" / "inverted_sinusoid.png"
+out.parent.mkdir(parents=True, exist_ok=True)
 fig.savefig(out, dpi=110)
 print(f"wrote {out}")
