@@ -34,8 +34,8 @@ from skmdn.plotting import plot_conditional_density, plot_mixture_density
 
 try:
     here = Path(__file__).resolve().parent
-except NameError:  # run cell by cell
-    here = Path("examples").resolve()
+except NameError:  # the docs gallery runs examples in their folder, without __file__
+    here = Path.cwd()
 data = pd.read_csv(here / "faithful.csv")
 X = data[["waiting"]].to_numpy(dtype=float)
 y = data["eruptions"].to_numpy(dtype=float)
