@@ -52,6 +52,7 @@ def test_example_runs_and_draws(example, tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     cpu = float(proc.stdout.rsplit("CPU_SECONDS", 1)[1])
+    print(f"{example.name}: {cpu:.1f} CPU seconds")  # shown by pytest -rP
     assert cpu < BUDGET_S, f"{example.name} used {cpu:.1f} CPU seconds"
     pngs = list(figures.glob("*.png"))
     assert pngs, f"{example.name} drew no figure"
