@@ -32,6 +32,8 @@ class MixtureDistribution:
         If True (the estimator was fitted on a 1-D ``y``), per-row results are
         returned without the trailing target axis.
 
+    Notes
+    -----
     For 1-D targets ``cdf``, ``ppf``, ``interval``, ``median`` and ``crps`` are
     exact (quantiles by root finding to a stated tolerance, no sampling); for
     d > 1 they act on every marginal (see :meth:`marginal`).
@@ -265,7 +267,7 @@ class MixtureDistribution:
         Returns
         -------
         MixtureDistribution
-            n univariate mixtures with the same weights.
+            The n univariate mixtures, with the same weights.
 
         Examples
         --------
