@@ -122,7 +122,10 @@ def test_plot_loss_curves_in_units_of_y(ax):
 
 
 def test_plot_loss_curves_without_validation(sinusoid, ax):
-    plot_loss_curves(sinusoid[0], ax=ax)
+    _, X, y = sinusoid
+    mdn = MDNRegressor(n_components=2, hidden_layer_sizes=(8,), max_iter=3, early_stopping=False,
+                       random_state=0).fit(X, y)
+    plot_loss_curves(mdn, ax=ax)
     assert [line.get_label() for line in ax.lines] == ["training"]
 
 
