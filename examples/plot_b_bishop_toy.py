@@ -28,7 +28,8 @@ X_test, y_test = make_bishop_toy(20000, random_state=1)
 
 mdn = MDNRegressor(n_components=3, hidden_layer_sizes=(5, 5), activation="relu",
                    learning_rate_init=1e-3, batch_size=len(X), max_iter=5000,
-                   n_iter_no_change=5000, random_state=0).fit(X, y)
+                   n_iter_no_change=5000, early_stopping=False, lr_schedule="constant",
+                   random_state=0).fit(X, y)
 test_nll = -mdn.score_samples(X_test, y_test).mean()
 train_nll = -mdn.score_samples(X, y).mean()
 print(f"training NLL: {train_nll:.3f}")

@@ -27,7 +27,7 @@ from skmdn.datasets import make_inverted_sinusoid, make_robot_arm, robot_arm_for
 from skmdn.plotting import plot_error_quiver, plot_samples
 
 net = dict(hidden_layer_sizes=(128, 128, 128), activation="relu", learning_rate_init=1e-4,
-           batch_size=128, random_state=0)
+           batch_size=128, early_stopping=False, lr_schedule="constant", random_state=0)
 
 # %%
 # The inverted sinusoid, sampled

@@ -38,7 +38,7 @@ X_test, y_test = X_all[4000:], y_all[4000:]
 chunk = 25
 mdn = MDNRegressor(n_components=20, hidden_layer_sizes=(15, 15), activation="relu",
                    batch_size=len(X), max_iter=chunk, n_iter_no_change=chunk,
-                   warm_start=True, random_state=0)
+                   warm_start=True, early_stopping=False, lr_schedule="constant", random_state=0)
 epochs, test_nll = [], []
 for _ in range(1000 // chunk):
     mdn.fit(X, y)
