@@ -44,6 +44,11 @@ ax.set_title("Inverted sinusoid: the mean is no answer, the mode is one")
 ax.legend(loc="upper left", markerscale=4, fontsize=8)
 fig.tight_layout()
 
-out = Path(__file__).resolve().parents[1] / "docs" / "_static" / "inverted_sinusoid.png"
+try:
+    examples_dir = Path(__file__).resolve().parent
+except NameError:  # the docs gallery runs examples in their folder, without __file__
+    examples_dir = Path.cwd()
+out = examples_dir.parent / "docs" / "_static" / "inverted_sinusoid.png"
+out.parent.mkdir(parents=True, exist_ok=True)
 fig.savefig(out, dpi=110)
 print(f"wrote {out}")

@@ -32,6 +32,8 @@ class MixtureDistribution:
         If True (the estimator was fitted on a 1-D ``y``), per-row results are
         returned without the trailing target axis.
 
+    Notes
+    -----
     For 1-D targets ``cdf``, ``ppf``, ``interval``, ``median`` and ``crps`` are
     exact (quantiles by root finding to a stated tolerance, no sampling); for
     d > 1 they act on every marginal (see :meth:`marginal`).
@@ -136,25 +138,52 @@ class MixtureDistribution:
 
     # -- summaries ----------------------------------------------------------
     def mean(self):
-        """Mixture mean, ndarray of shape (n,) for a 1-D target, else (n, d)."""
+        """Mixture mean.
+
+        Returns
+        -------
+        ndarray of shape (n,) for a 1-D target, else (n, d)
+        """
         return self._to_user(_mixture.mean(self._logits, self._means))
 
     def covariance(self):
-        """Mixture covariance (law of total variance), ndarray of shape (n, d, d)."""
+        """Mixture covariance (law of total variance).
+
+        Returns
+        -------
+        ndarray of shape (n, d, d)
+        """
         cov = self._np(_mixture.covariance(self._logits, self._means, self._scales))
         return cov * np.outer(self._scale, self._scale)
 
     def var(self):
-        """Marginal variances, ndarray of shape (n,) for a 1-D target, else (n, d)."""
+        """Marginal variances.
+
+        Returns
+        -------
+        ndarray of shape (n,) for a 1-D target, else (n, d)
+        """
         v = self._np(_mixture.variance(self._logits, self._means, self._scales))
         return self._finish(v * self._scale**2)
 
     def std(self):
-        """Marginal standard deviations, shaped like :meth:`var`."""
+        """Marginal standard deviations.
+
+        Returns
+        -------
+        ndarray of shape (n,) for a 1-D target, else (n, d)
+        """
         return np.sqrt(self.var())
 
     def mode(self, max_iter=100, tol=1e-6):
         """Highest mode of each mixture, found by mean-shift from every component mean.
+
+        Parameters
+        ----------
+        max_iter : int, default=100
+            Maximum number of mean-shift steps.
+        tol : float, default=1e-6
+            Stop when no point moves by more than this, in standardized units.
 
         Returns
         -------
@@ -238,7 +267,7 @@ class MixtureDistribution:
         Returns
         -------
         MixtureDistribution
-            n univariate mixtures with the same weights.
+            The n univariate mixtures, with the same weights.
 
         Examples
         --------

@@ -165,7 +165,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         The trained network; ``net_.history`` holds the per-epoch losses.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when X was a DataFrame with string column names.
     n_outputs_ : int
         Target dimension d.
@@ -173,9 +173,9 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         Number of epochs run.
     loss_curve_ : list of float
         Training NLL (in standardized units) per epoch.
-    x_mean_, x_scale_ : ndarray of shape (n_features_in_,)
+    x_mean_, x_scale_ : ndarray of shape (`n_features_in_`,)
         Input standardization.
-    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+    y_mean_, y_scale_ : ndarray of shape (`n_outputs_`,)
         Target standardization.
 
     See Also

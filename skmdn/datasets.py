@@ -65,7 +65,7 @@ def sinusoid_branches(s, grid_size=20001):
 
     Returns
     -------
-    list of ndarray
+    list of ndarray of shape (n_roots,)
         For each ``s``, the sorted roots (between 0 and 5 of them; an ``s``
         outside the noise-free range has none).
 
@@ -141,7 +141,7 @@ def robot_arm_forward(angles, lengths=ARM_LENGTHS):
     --------
     >>> import numpy as np
     >>> from skmdn.datasets import robot_arm_forward
-    >>> robot_arm_forward(np.array([0.0, np.pi])).round(3)
+    >>> robot_arm_forward(np.array([0.0, np.pi])).round(3) + 0.0  # + 0.0 turns -0. into 0.
     array([1., 0.])
     """
     angles = np.asarray(angles, dtype=np.float64)
@@ -226,6 +226,13 @@ def load_uci(name, split=0, *, data_dir=None):
     X_test : ndarray of shape (n_test, n_features)
     y_train : ndarray of shape (n_train,)
     y_test : ndarray of shape (n_test,)
+
+    Examples
+    --------
+    >>> from skmdn.datasets import load_uci
+    >>> X_train, X_test, y_train, y_test = load_uci("yacht", split=0)  # doctest: +SKIP
+    >>> X_train.shape[1]  # doctest: +SKIP
+    6
     """
     folder = Path(data_dir) if data_dir is not None else _default_uci_dir()
     folder = folder / name
