@@ -67,6 +67,11 @@ def test_head_initialisation_spreads_the_components():
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_early_stopping_copes_with_tiny_data(n):
     X, y = make_inverted_sinusoid(n, random_state=0)
+    if n == 1:
+        # One row is a constant target: a clear error (see docs/guide/robustness.rst).
+        with pytest.raises(ValueError, match="1 sample"):
+            MDNRegressor(n_components=2, max_iter=5, early_stopping=True).fit(X, y)
+        return
     for early_stopping in (True, "auto"):
         mdn = MDNRegressor(n_components=2, max_iter=5, early_stopping=early_stopping,
                            random_state=0).fit(X, y)
