@@ -64,7 +64,7 @@ def test_head_initialisation_spreads_the_components():
     assert torch.all(chol[..., 1, 0] == 0)
 
 
-@pytest.mark.parametrize("n", [2, 3, 5])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
 def test_early_stopping_copes_with_tiny_data(n):
     X, y = make_inverted_sinusoid(n, random_state=0)
     if n == 1:
