@@ -532,7 +532,11 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             with torch.no_grad():
                 for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
                     rows = slice(start, start + INFERENCE_BATCH_SIZE)
-                    xb = (torch.as_tensor(X[rows], device=device).to(dtype) - x_mean) / x_scale
+                    x_rows = X[rows]
+                    if not x_rows.flags.writeable:
+                        # torch warns on read-only memory (memmaps); copy one batch.
+                        x_rows = x_rows.copy()
+                    xb = (torch.as_tensor(x_rows, device=device).to(dtype) - x_mean) / x_scale
                     chunks = [module(c) for c in xb.split(FORWARD_CHUNK_SIZE)]
                     logits, means, scales = (torch.cat(t) for t in zip(*chunks))
                     yield rows, MixtureDistribution(
