@@ -19,10 +19,10 @@ optimizer state, and the test NLL is measured between chunks.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy.stats import norm
 
 from skmdn import MDNRegressor
 from skmdn.datasets import make_inverted_sinusoid
+from skmdn.metrics import pit_values
 from skmdn.plotting import (
     plot_coverage,
     plot_loss_curves,
@@ -88,14 +88,11 @@ fig.tight_layout()
 # %%
 # Calibration
 # -----------
-# The probability integral transform ``F(t | s)`` of every test point: the
-# mixture CDF ``sum_k pi_k Phi((t - mu_k) / sigma_k)``, from the predicted
-# weights, means and standard deviations. A central interval of level ``c``
-# holds ``t`` exactly when the PIT value lies in ``[(1 - c) / 2, (1 + c) / 2]``,
-# which gives the observed coverage.
-dist = mdn.predict_dist(X_test)
-sigma = np.sqrt(dist.covariances[..., 0, 0])
-pit = np.sum(dist.weights * norm.cdf((y_test[:, None] - dist.means[..., 0]) / sigma), axis=1)
+# The probability integral transform ``F(t | s)`` of every test point, from
+# :func:`skmdn.metrics.pit_values` (the exact mixture CDF). A central interval
+# of level ``c`` holds ``t`` exactly when the PIT value lies in
+# ``[(1 - c) / 2, (1 + c) / 2]``, which gives the observed coverage.
+pit = pit_values(mdn, X_test, y_test)
 levels = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
 observed = np.array([np.mean(np.abs(pit - 0.5) <= c / 2) for c in levels])
 for c, o in zip(levels[[4, 8, 9]], observed[[4, 8, 9]]):
