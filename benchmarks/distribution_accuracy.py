@@ -9,25 +9,20 @@ Prints the worst errors over the same random cases the tests in
 import numpy as np
 import torch
 from test_distribution import (
+    crps_case,
     sample_crps,
     stratified_mixture_draws,
+    two_target_covariance_errors,
     univariate_mixtures,
 )
 
-from skmdn import MDNRegressor, _mixture
+from skmdn import _mixture
 
 
 def crps_vs_monte_carlo():
     worst, plain = 0.0, []
     for k in range(1, 21):
-        rng = np.random.default_rng(k)
-        logits = rng.normal(size=(3, k)) * 2
-        means = rng.normal(size=(3, k)) * 3
-        sds = rng.uniform(0.2, 2.0, size=(3, k))
-        w = np.exp(logits - logits.max(-1, keepdims=True))
-        w /= w.sum(-1, keepdims=True)
-        y = np.array([means[0, 0], means[1].mean() + 2.0, rng.normal() * 3])
-        closed = _mixture.crps(*map(torch.as_tensor, (logits, means, sds, y))).numpy()
+        rng, logits, w, means, sds, y, closed = crps_case(k)
         for i in range(3):
             draws = stratified_mixture_draws(rng, w[i], means[i], sds[i], 100_000)
             worst = max(worst, abs(sample_crps(draws, y[i]) - closed[i]) / closed[i])
@@ -56,20 +51,8 @@ def ppf_round_trip():
 
 
 def two_target_covariance():
-    rng = np.random.default_rng(8)
-    X = rng.uniform(-1, 1, size=(300, 2))
-    Y = np.column_stack([X[:, 0] + 0.3 * rng.normal(size=300),
-                         np.where(rng.random(300) < 0.5, 1, -1) * X[:, 1] + 0.1 * X[:, 0]])
-    Y = Y * [5.0, 0.2] + [100.0, 0.0]
-    mdn = MDNRegressor(n_components=3, covariance_type="full", max_iter=20, random_state=0)
-    dist = mdn.fit(X, Y).predict_dist(X[:4])
-    draws = dist.sample(100_000, random_state=1)
-    cov = dist.covariance()
-    sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-    worst = max(
-        np.abs((np.cov(draws[i], rowvar=False) - cov[i]) / np.outer(sd[i], sd[i])).max()
-        for i in range(len(dist))
-    )
+    dist, errors = two_target_covariance_errors()
+    worst = errors.max()
     print(f"2-D target, full covariance: covariance() vs 1e5 draws, worst "
           f"|difference| / (sd_i sd_j) = {worst:.4f}")
     limit = dist.sample(50, random_state=0, std_bias=np.inf)
