@@ -21,6 +21,7 @@ import warnings
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.history import History
 
 GUARD_NAME = "divergence_guard"
 
@@ -79,9 +80,10 @@ class DivergenceGuard(Callback):
     def on_train_begin(self, net, **kwargs):
         self.snapshot_ = self._flat(net)
 
-    def on_batch_end(self, net, training=True, **kwargs):
-        key = "train_loss" if training else "valid_loss"
-        loss = net.history[-1, "batches", -1, key]
+    def on_batch_end(self, net, training=True, loss=None, **kwargs):
+        # skorch passes the batch loss as a tensor and has already read it
+        # (one host sync per batch), so reading it again costs nothing extra.
+        loss = loss.item() if loss is not None else net.history[-1, "batches", -1, "train_loss"]
         if not math.isfinite(loss):
             what = "training" if training else "validation"
             self._diverged(net, f"the {what} loss became {loss}")
@@ -118,6 +120,21 @@ class DivergenceGuard(Callback):
         )
 
 
+class BatchHistory(History):
+    """skorch's :class:`~skorch.history.History` with direct writes per batch.
+
+    skorch adds a row and records two values per batch through the general
+    ``history[...]`` indexing, which resolves every key anew; these two
+    methods write to the current epoch's row directly. Reading is unchanged.
+    """
+
+    def new_batch(self):
+        list.__getitem__(self, -1)["batches"].append({})
+
+    def record_batch(self, attr, value):
+        list.__getitem__(self, -1)["batches"][-1][attr] = value
+
+
 class GuardedNet(NeuralNet):
     """A :class:`skorch.NeuralNet` with a :class:`DivergenceGuard` that handles Ctrl-C.
 
@@ -147,6 +164,43 @@ class GuardedNet(NeuralNet):
 
     def get_default_callbacks(self):
         return [*super().get_default_callbacks(), (GUARD_NAME, DivergenceGuard())]
+
+    # -- per-batch overhead -------------------------------------------------
+    # skorch calls the four methods below once or twice per batch. Their
+    # general versions convert inputs, walk every submodule and call every
+    # callback; with batches that are already tensors on the training device
+    # (skmdn's iterators hand out nothing else) that work is wasted, and at
+    # small batch sizes it costs more than the network itself.
+
+    def initialize_history(self):
+        if self.history_ is None:
+            self.history_ = BatchHistory()
+        return super().initialize_history()
+
+    def notify(self, method_name, **cb_kwargs):
+        """Call ``method_name`` on the net and on every callback that overrides it."""
+        getattr(self, method_name)(self, **cb_kwargs)
+        noop = getattr(Callback, method_name)
+        for _, cb in self.callbacks_:
+            if getattr(type(cb), method_name, noop) is not noop:
+                getattr(cb, method_name)(self, **cb_kwargs)
+
+    def _set_training(self, training=True):
+        # Switching mode walks every submodule: only do it when the mode changes.
+        if self.module_.training != training or self.criterion_.training != training:
+            super()._set_training(training)
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, torch.Tensor) and not fit_params:
+            return self.module_(x)
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_true, torch.Tensor) or (
+            isinstance(y_true, tuple) and all(isinstance(t, torch.Tensor) for t in y_true)
+        ):
+            return self.criterion_(y_pred, y_true)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         try:
