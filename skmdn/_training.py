@@ -182,8 +182,9 @@ class GuardedNet(NeuralNet):
         getattr(self, method_name)(self, **cb_kwargs)
         noop = getattr(Callback, method_name)
         for _, cb in self.callbacks_:
-            if getattr(type(cb), method_name, noop) is not noop:
-                getattr(cb, method_name)(self, **cb_kwargs)
+            hook = getattr(cb, method_name)
+            if getattr(hook, "__func__", None) is not noop:
+                hook(self, **cb_kwargs)
 
     def _set_training(self, training=True):
         # Switching mode walks every submodule: only do it when the mode changes.

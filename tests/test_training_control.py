@@ -264,3 +264,58 @@ def test_huge_and_tiny_weights_are_fine(data):
     c = clone(a).fit(X, y)
     np.testing.assert_allclose(a.predict(X), c.predict(X), rtol=1e-12)
     np.testing.assert_allclose(b.predict(X), c.predict(X), rtol=1e-12)
+
+
+# ------------------------------------------------------ the lean batch loop
+def test_history_records_every_batch_and_epoch_means(data):
+    X, y = make_inverted_sinusoid(300, random_state=0)
+    model = MDNRegressor(n_components=3, hidden_layer_sizes=(16,), max_iter=3, batch_size=64,
+                         random_state=0).fit(X, y)
+    history = model.net_.history
+    assert len(history) == model.n_iter_ == 3
+    n_valid = 30  # 10 % of 300 rows held out
+    for row in history:
+        train = [b for b in row["batches"] if "train_loss" in b]
+        valid = [b for b in row["batches"] if "valid_loss" in b]
+        assert [b["train_batch_size"] for b in train] == [64, 64, 64, 64, 14]
+        assert sum(b["valid_batch_size"] for b in valid) == n_valid
+        sizes = np.array([b["train_batch_size"] for b in train])
+        losses = np.array([b["train_loss"] for b in train])
+        assert row["train_loss"] == pytest.approx(np.average(losses, weights=sizes))
+    # The general indexing of skorch's History still reads it.
+    assert history[:, "train_loss"] == [row["train_loss"] for row in history]
+
+
+def test_callback_hooks_are_called_per_batch_with_the_right_module_mode():
+    from skorch.callbacks import Callback
+
+    from skmdn._data import BatchIterator, TensorBatches
+    from skmdn._module import MDNModule
+    from skmdn._training import GuardedNet
+
+    class Spy(Callback):
+        def __init__(self):
+            self.modes = []
+
+        def on_batch_end(self, net, training=None, **kwargs):
+            self.modes.append((training, net.module_.training))
+
+    class Silent(Callback):
+        pass
+
+    silent = Silent()
+    silent.on_batch_end = mock.Mock()  # a hook set on the instance is called too
+    spy = Spy()
+    net = GuardedNet(
+        MDNModule, module__n_features=1, module__n_targets=1, module__n_components=2,
+        module__covariance_type="diag", module__hidden_layer_sizes=(8,),
+        module__activation="tanh", criterion=MixtureNLLLoss, optimizer=torch.optim.Adam,
+        max_epochs=2, batch_size=10, iterator_train=BatchIterator, iterator_valid=BatchIterator,
+        train_split=lambda ds, y=None, **kw: (ds.subset(slice(0, 30)), ds.subset(slice(30, 40))),
+        callbacks=[("spy", spy), ("silent", silent)],
+    )
+    X = torch.linspace(-1, 1, 40).reshape(-1, 1)
+    net.fit(TensorBatches(X, X.sin()), None)
+    # 3 training and 1 validation batch per epoch, with the matching module mode.
+    assert spy.modes == [(True, True)] * 3 + [(False, False)] + [(True, True)] * 3 + [(False, False)]
+    assert silent.on_batch_end.call_count == 8

@@ -20,7 +20,7 @@ import torch
 torch.set_default_dtype(torch.float64)
 
 
-def problem(name, nx=3000, nu=600):
+def problem(name, nx=3000, nu=300):
     if name == "sinusoid":
         x = torch.linspace(-10.5, 10.5, nx)
         f = 7 * torch.sin(0.75 * x) + 0.5 * x
@@ -61,7 +61,7 @@ def fit_em(x, w, K, restarts, iters, gen):
     sd = ((wr * (x - m) ** 2).sum(1, keepdim=True)).sqrt()
     sig = (sd / K).expand(-1, K).clone().clamp_min(1e-3)
     pi = torch.full((R * nu, K), 1.0 / K)
-    floor = 1e-4 * sd
+    floor = (1e-4 * sd).clamp_min(float(x[1] - x[0]))  # never below the grid step
     for _ in range(iters):
         logc = (pi.log()[:, :, None] - sig.log()[:, :, None] - 0.5 * math.log(2 * math.pi)
                 - 0.5 * ((x[None, None, :] - mu[:, :, None]) / sig[:, :, None]) ** 2)
