@@ -30,6 +30,11 @@ _TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torc
 #: deterministic function of the (weighted) data.
 AUTO_MIN_SAMPLES = 100
 
+#: ``n_iter_no_change="auto"`` with validation: about this many optimizer steps
+#: of patience, clipped to [MIN, MAX] epochs (measured in docs/benchmarks/quality.rst).
+AUTO_PATIENCE_STEPS = 4000
+AUTO_PATIENCE_MIN, AUTO_PATIENCE_MAX = 50, 200
+
 #: The ``"auto"`` noise is ``NOISE_FACTOR * n ** (-1 / (4 + p + d))``.
 NOISE_FACTOR = 0.1
 
@@ -72,6 +77,13 @@ def _standardize_params(a, weights=None):
     tiny = np.finfo(np.float64).tiny ** 0.25
     scale = np.where((scale > tiny * np.maximum(1.0, np.abs(loc))) & np.isfinite(scale), scale, 1.0)
     return loc, scale
+
+
+def _auto_patience(n_train, batch_size):
+    """Epochs of patience for ``n_iter_no_change="auto"`` with validation: ~4000 steps."""
+    steps_per_epoch = -(-n_train // batch_size)
+    return int(min(AUTO_PATIENCE_MAX, max(AUTO_PATIENCE_MIN,
+                                          -(-AUTO_PATIENCE_STEPS // steps_per_epoch))))
 
 
 class MDNRegressor(RegressorMixin, BaseEstimator):
@@ -120,9 +132,12 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
     validation_fraction : float, default=0.1
         Share of the data held out when early stopping is on.
     n_iter_no_change : int or "auto", default="auto"
-        Patience, in epochs, of the stopping rule. "auto" is 50 with a
-        validation split and 10 without: the training NLL of a tiny data set
-        keeps creeping down long after the fit stops improving.
+        Patience, in epochs, of the stopping rule. "auto", with a validation
+        split, waits about 4000 optimizer steps, but no fewer than 50 and no
+        more than 200 epochs: small data sets take few steps per epoch and
+        need many epochs (200 at up to 20 batches per epoch), large ones
+        few. Without a validation split it is 10: the training NLL of a tiny
+        data set keeps creeping down long after the fit stops improving.
     tol : float, default=1e-4
         Smallest NLL decrease (nats, standardized units) that counts as an
         improvement, for stopping and for the learning-rate schedule.
@@ -332,7 +347,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         monitor = "valid_loss" if validate else "train_loss"
         patience = self.n_iter_no_change
         if patience == "auto":
-            patience = 50 if validate else 10
+            patience = _auto_patience(n_train, batch_size) if validate else 10
         sink = print if self.verbose else _silent
         callbacks = [(
             "stopping",

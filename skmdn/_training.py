@@ -20,8 +20,9 @@ import warnings
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PrintLog
 from skorch.history import History
+from skorch.utils import TeeGenerator
 
 GUARD_NAME = "divergence_guard"
 
@@ -120,6 +121,18 @@ class DivergenceGuard(Callback):
         )
 
 
+class QuietPrintLog(PrintLog):
+    """skorch's :class:`~skorch.callbacks.PrintLog`, which formats no table when ``verbose=0``.
+
+    skorch's version tabulates every epoch's row and then decides whether
+    to print it; for a small network that costs as much as several batches.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if net.verbose:
+            super().on_epoch_end(net, **kwargs)
+
+
 class BatchHistory(History):
     """skorch's :class:`~skorch.history.History` with direct writes per batch.
 
@@ -163,7 +176,11 @@ class GuardedNet(NeuralNet):
     cuda_dependent_attributes_ = ["callbacks"]  # a prefix: callbacks and callbacks_
 
     def get_default_callbacks(self):
-        return [*super().get_default_callbacks(), (GUARD_NAME, DivergenceGuard())]
+        callbacks = [
+            (name, QuietPrintLog() if isinstance(cb, PrintLog) else cb)
+            for name, cb in super().get_default_callbacks()
+        ]
+        return [*callbacks, (GUARD_NAME, DivergenceGuard())]
 
     # -- per-batch overhead -------------------------------------------------
     # skorch calls the four methods below once or twice per batch. Their
@@ -185,6 +202,26 @@ class GuardedNet(NeuralNet):
             hook = getattr(cb, method_name)
             if getattr(hook, "__func__", None) is not noop:
                 hook(self, **cb_kwargs)
+
+    def train_step(self, batch, **fit_params):
+        """One optimizer step: forward, backward, ``optimizer.step()``.
+
+        skorch hands the optimizer a closure (for optimizers such as L-BFGS
+        that re-evaluate the loss); skmdn's AdamW needs none, so the step is
+        taken directly, and ``on_grad_computed`` is only announced when a
+        callback listens for it.
+        """
+        if not isinstance(self.optimizer_, torch.optim.AdamW):
+            return super().train_step(batch, **fit_params)
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        noop = Callback.on_grad_computed
+        if any(getattr(cb.on_grad_computed, "__func__", None) is not noop
+               for _, cb in self.callbacks_):
+            self.notify("on_grad_computed", named_parameters=TeeGenerator(
+                self.get_all_learnable_params()), batch=batch, training=True)
+        self._step_optimizer(None)
+        return step
 
     def _set_training(self, training=True):
         # Switching mode walks every submodule: only do it when the mode changes.

@@ -286,7 +286,9 @@ def test_history_records_every_batch_and_epoch_means(data):
     assert history[:, "train_loss"] == [row["train_loss"] for row in history]
 
 
-def test_callback_hooks_are_called_per_batch_with_the_right_module_mode():
+# AdamW takes skmdn's direct optimizer step; Adam goes through skorch's closure.
+@pytest.mark.parametrize("optimizer", [torch.optim.AdamW, torch.optim.Adam])
+def test_callback_hooks_are_called_per_batch_with_the_right_module_mode(optimizer):
     from skorch.callbacks import Callback
 
     from skmdn._data import BatchIterator, TensorBatches
@@ -303,19 +305,28 @@ def test_callback_hooks_are_called_per_batch_with_the_right_module_mode():
     class Silent(Callback):
         pass
 
+    class GradSpy(Callback):
+        def __init__(self):
+            self.norms = []
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.norms.append(sum(float(p.grad.norm()) for _, p in named_parameters))
+
     silent = Silent()
     silent.on_batch_end = mock.Mock()  # a hook set on the instance is called too
-    spy = Spy()
+    spy, grads = Spy(), GradSpy()
     net = GuardedNet(
         MDNModule, module__n_features=1, module__n_targets=1, module__n_components=2,
         module__covariance_type="diag", module__hidden_layer_sizes=(8,),
-        module__activation="tanh", criterion=MixtureNLLLoss, optimizer=torch.optim.Adam,
+        module__activation="tanh", criterion=MixtureNLLLoss, optimizer=optimizer,
         max_epochs=2, batch_size=10, iterator_train=BatchIterator, iterator_valid=BatchIterator,
         train_split=lambda ds, y=None, **kw: (ds.subset(slice(0, 30)), ds.subset(slice(30, 40))),
-        callbacks=[("spy", spy), ("silent", silent)],
+        callbacks=[("spy", spy), ("silent", silent), ("grads", grads)],
     )
     X = torch.linspace(-1, 1, 40).reshape(-1, 1)
     net.fit(TensorBatches(X, X.sin()), None)
     # 3 training and 1 validation batch per epoch, with the matching module mode.
     assert spy.modes == [(True, True)] * 3 + [(False, False)] + [(True, True)] * 3 + [(False, False)]
     assert silent.on_batch_end.call_count == 8
+    # on_grad_computed reaches a listener once per training step, with the gradients.
+    assert len(grads.norms) == 6 and all(g > 0 for g in grads.norms)

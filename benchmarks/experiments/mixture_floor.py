@@ -10,9 +10,14 @@ the figure approaches the conditional entropy (the ground truth in SEEDS.md).
 
     python benchmarks/experiments/mixture_floor.py sinusoid 5
     python benchmarks/experiments/mixture_floor.py bishop 3
+    NX=2000 NU=150 python benchmarks/experiments/mixture_floor.py sinusoid 20 3 300
+
+Arguments: problem, K, restarts (default 8), EM steps (default 400); the
+environment variables NX and NU set the grid sizes (default 3000 and 300).
 """
 
 import math
+import os
 import sys
 
 import torch
@@ -57,6 +62,13 @@ def fit_em(x, w, K, restarts, iters, gen):
     draws = torch.rand(R * nu, K, generator=gen)
     idx = torch.searchsorted(cdf, draws * cdf[:, -1:]).clamp(max=nx - 1)
     mu = x[idx]
+    # The first restart starts from the K highest local maxima of the target
+    # density (its branches), topped up with the random draws.
+    peak = torch.zeros_like(w, dtype=torch.bool)
+    peak[:, 1:-1] = (w[:, 1:-1] >= w[:, :-2]) & (w[:, 1:-1] > w[:, 2:]) & (w[:, 1:-1] > 0)
+    height = torch.where(peak, w, torch.full_like(w, -1.0))
+    top = height.topk(K, dim=1)
+    mu[:nu] = torch.where(top.values > 0, x[top.indices], mu[:nu])
     m = (wr * x).sum(1, keepdim=True)
     sd = ((wr * (x - m) ** 2).sum(1, keepdim=True)).sqrt()
     sig = (sd / K).expand(-1, K).clone().clamp_min(1e-3)
@@ -82,7 +94,8 @@ def main():
     name, K = sys.argv[1], int(sys.argv[2])
     restarts = int(sys.argv[3]) if len(sys.argv) > 3 else 8
     iters = int(sys.argv[4]) if len(sys.argv) > 4 else 400
-    x, u, cond, dx, w_u = problem(name)
+    nx, nu = int(os.environ.get("NX", 3000)), int(os.environ.get("NU", 300))
+    x, u, cond, dx, w_u = problem(name, nx, nu)
     w = cond * dx
     w = w / w.sum(1, keepdim=True)
     logp = torch.where(cond > 0, cond.log(), torch.zeros_like(cond))
