@@ -84,7 +84,10 @@ class DivergenceGuard(Callback):
     def on_batch_end(self, net, training=True, loss=None, **kwargs):
         # skorch passes the batch loss as a tensor and has already read it
         # (one host sync per batch), so reading it again costs nothing extra.
-        loss = loss.item() if loss is not None else net.history[-1, "batches", -1, "train_loss"]
+        if loss is None:
+            loss = net.history[-1, "batches", -1, "train_loss" if training else "valid_loss"]
+        else:
+            loss = loss.item()
         if not math.isfinite(loss):
             what = "training" if training else "validation"
             self._diverged(net, f"the {what} loss became {loss}")
@@ -119,6 +122,12 @@ class DivergenceGuard(Callback):
             f"Training diverged: {cause} in epoch {epoch}. The weights were reset "
             f"to {kept} (n_iter_={epoch - 1}). To fix it, " + ", ".join(remedies) + "."
         )
+
+
+def _overrides(callback, method_name):
+    """Whether ``callback`` has its own ``method_name`` hook (not ``Callback``'s no-op)."""
+    hook = getattr(callback, method_name)
+    return getattr(hook, "__func__", None) is not getattr(Callback, method_name)
 
 
 class QuietPrintLog(PrintLog):
@@ -183,7 +192,7 @@ class GuardedNet(NeuralNet):
         return [*callbacks, (GUARD_NAME, DivergenceGuard())]
 
     # -- per-batch overhead -------------------------------------------------
-    # skorch calls the four methods below once or twice per batch. Their
+    # skorch calls the methods below once or twice per batch. Their
     # general versions convert inputs, walk every submodule and call every
     # callback; with batches that are already tensors on the training device
     # (skmdn's iterators hand out nothing else) that work is wasted, and at
@@ -197,11 +206,9 @@ class GuardedNet(NeuralNet):
     def notify(self, method_name, **cb_kwargs):
         """Call ``method_name`` on the net and on every callback that overrides it."""
         getattr(self, method_name)(self, **cb_kwargs)
-        noop = getattr(Callback, method_name)
         for _, cb in self.callbacks_:
-            hook = getattr(cb, method_name)
-            if getattr(hook, "__func__", None) is not noop:
-                hook(self, **cb_kwargs)
+            if _overrides(cb, method_name):
+                getattr(cb, method_name)(self, **cb_kwargs)
 
     def train_step(self, batch, **fit_params):
         """One optimizer step: forward, backward, ``optimizer.step()``.
@@ -215,9 +222,7 @@ class GuardedNet(NeuralNet):
             return super().train_step(batch, **fit_params)
         self._zero_grad_optimizer()
         step = self.train_step_single(batch, **fit_params)
-        noop = Callback.on_grad_computed
-        if any(getattr(cb.on_grad_computed, "__func__", None) is not noop
-               for _, cb in self.callbacks_):
+        if any(_overrides(cb, "on_grad_computed") for _, cb in self.callbacks_):
             self.notify("on_grad_computed", named_parameters=TeeGenerator(
                 self.get_all_learnable_params()), batch=batch, training=True)
         self._step_optimizer(None)
