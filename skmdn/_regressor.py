@@ -14,7 +14,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 from ._data import BatchIterator, SeededSplit, TensorBatches
 from ._distribution import MixtureDistribution
 from ._module import ACTIVATIONS, COVARIANCE_TYPES, MDNModule, MixtureNLLLoss
-from ._training import GuardedNet, continue_training, is_plain
+from ._training import GuardedNet, WeightAveraging, continue_training, is_plain
 from ._utils import resolve_device, seed_from
 from ._validation import (
     check_finite_target,
@@ -146,6 +146,16 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         improved for ``n_iter_no_change // 3`` epochs (without a validation
         split it keeps the rate constant); "cosine" anneals it to
         zero over ``max_iter`` epochs; "constant" keeps it.
+    ema_decay : float in [0, 1) or None, default=0.99
+        With a validation split, keep an exponential moving average of the
+        weights, updated after every optimizer step with this decay (warmed
+        up as ``min(ema_decay, (1 + t) / (10 + t))`` at step ``t``, so early
+        on it spans the last tenth or so of the steps). The average, not the
+        raw weights, is what is validated, early-stopped, fed to the
+        learning-rate schedule and kept; the optimizer goes on training the
+        raw weights. None turns it off. It is unused without a validation
+        split. On the UCI benchmark it lowered the test NLL of every data
+        set it was tried on (docs/benchmarks/quality.rst).
     input_noise, target_noise : float or "auto", default=0.0
         Standard deviation of Gaussian noise added to the standardized inputs
         and targets of every training batch (noise regularization, Rothfuss
@@ -228,6 +238,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         "lr_schedule": [StrOptions({"plateau", "cosine", "constant"})],
         "input_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "target_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
         "point_estimate": [StrOptions({"mean", "mode", "median"})],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -251,6 +262,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         n_iter_no_change="auto",
         tol=1e-4,
         lr_schedule="plateau",
+        ema_decay=0.99,
         input_noise=0.0,
         target_noise=0.0,
         point_estimate="mean",
@@ -272,6 +284,7 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.lr_schedule = lr_schedule
+        self.ema_decay = ema_decay
         self.input_noise = input_noise
         self.target_noise = target_noise
         self.point_estimate = point_estimate
@@ -360,6 +373,10 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
                 sink=sink,
             ),
         )]
+        if validate and self.ema_decay is not None:
+            # First, so that the average is in place before anything reads the
+            # validation loss.
+            callbacks.insert(0, ("weight_averaging", WeightAveraging(self.ema_decay)))
         if self.lr_schedule == "plateau" and validate:
             callbacks.append(("lr_schedule", LRScheduler(
                 ReduceLROnPlateau, monitor=monitor, mode="min", factor=0.5,

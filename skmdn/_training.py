@@ -124,6 +124,74 @@ class DivergenceGuard(Callback):
         )
 
 
+class WeightAveraging(Callback):
+    """Validate, early-stop and keep an exponential moving average (EMA) of the weights.
+
+    After every optimizer step the average moves towards the current
+    weights by ``1 - d``, where ``d = min(decay, (1 + t) / (10 + t))`` at step
+    ``t``: early in training the average spans the last tenth or so of the
+    steps taken, later about ``1 / (1 - decay)`` steps. For validation the
+    averaged weights are swapped into the module; they stay there through
+    ``on_epoch_end`` (so early stopping keeps them) and the raw weights,
+    which the optimizer goes on training, come back at the next epoch. At the
+    end of training the module holds the averaged weights of the epoch that
+    early stopping kept. The training loss is that of the raw weights.
+
+    Only meaningful with a validation split: without one no batch ever
+    swaps the average in, and the raw weights are kept.
+
+    Examples
+    --------
+    >>> from skmdn._training import WeightAveraging
+    >>> WeightAveraging(0.998).initialize().average_ is None
+    True
+    """
+
+    def __init__(self, decay):
+        self.decay = decay
+
+    def initialize(self):
+        self.params_ = self.average_ = self.raw_ = None
+        self.swapped_ = False
+        self.steps_ = 0
+        return self
+
+    def __getstate__(self):
+        # Training-time state only, like DivergenceGuard.
+        state = self.__dict__.copy()
+        state.update(params_=None, average_=None, raw_=None, swapped_=False)
+        return state
+
+    def on_train_begin(self, net, **kwargs):
+        self.params_ = [p.detach() for p in net.module_.parameters()]
+        self.average_ = [p.clone() for p in self.params_]
+        self.raw_ = [torch.empty_like(p) for p in self.params_]
+        self.swapped_ = False
+        self.steps_ = 0
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.swapped_:
+            torch._foreach_copy_(self.params_, self.raw_)
+            self.swapped_ = False
+
+    def on_batch_begin(self, net, training=True, **kwargs):
+        if not training and not self.swapped_:
+            torch._foreach_copy_(self.raw_, self.params_)
+            torch._foreach_copy_(self.params_, self.average_)
+            self.swapped_ = True
+
+    def on_batch_end(self, net, training=True, **kwargs):
+        if training:
+            self.steps_ += 1
+            decay = min(self.decay, (1.0 + self.steps_) / (10.0 + self.steps_))
+            torch._foreach_lerp_(self.average_, self.params_, 1.0 - decay)
+
+    def on_train_end(self, net, **kwargs):
+        # The module holds what early stopping restored, or the last
+        # validated average; drop the copies.
+        self.initialize()
+
+
 def _overrides(callback, method_name):
     """Whether ``callback`` has its own ``method_name`` hook (not ``Callback``'s no-op)."""
     hook = getattr(callback, method_name)

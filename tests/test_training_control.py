@@ -330,3 +330,90 @@ def test_callback_hooks_are_called_per_batch_with_the_right_module_mode(optimize
     assert silent.on_batch_end.call_count == 8
     # on_grad_computed reaches a listener once per training step, with the gradients.
     assert len(grads.norms) == 6 and all(g > 0 for g in grads.norms)
+
+
+# ------------------------------------------------------- weight averaging
+def test_weight_averaging_validates_and_keeps_the_average_and_trains_the_raw_weights():
+    from skorch.callbacks import Callback
+
+    from skmdn._data import BatchIterator, SeededSplit, TensorBatches
+    from skmdn._training import GuardedNet, WeightAveraging
+
+    class Recorder(Callback):
+        def initialize(self):
+            self.steps, self.epoch_starts = [], []
+            return self
+
+        def _flat(self, net):
+            return torch.cat([p.detach().reshape(-1) for p in net.module_.parameters()]).clone()
+
+        def on_train_begin(self, net, **kwargs):
+            self.initial = self._flat(net)
+
+        def on_epoch_begin(self, net, **kwargs):
+            self.epoch_starts.append(self._flat(net))
+
+        def on_batch_end(self, net, training=True, **kwargs):
+            if training:
+                self.steps.append(self._flat(net))
+
+    rec = Recorder()
+    decay = 0.9
+    net = GuardedNet(
+        torch.nn.Linear, module__in_features=2, module__out_features=1,
+        criterion=torch.nn.MSELoss, optimizer=torch.optim.AdamW, lr=0.05,
+        max_epochs=4, batch_size=16, train_split=SeededSplit(0.2, 0), verbose=0,
+        iterator_train=BatchIterator, iterator_valid=BatchIterator, callbacks=[("weight_averaging", WeightAveraging(decay)), ("rec", rec)],
+    )
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(80, 2, generator=gen)
+    y = X @ torch.tensor([[1.0], [-2.0]]) + 0.1 * torch.randn(80, 1, generator=gen)
+    net.fit(TensorBatches(X, y), None)
+
+    # The average, step by step, with the warm-up of the decay.
+    expected = rec.initial.clone()
+    for t, raw in enumerate(rec.steps, start=1):
+        d = min(decay, (1 + t) / (10 + t))
+        expected += (1 - d) * (raw - expected)
+    assert len(rec.steps) == 4 * 4  # 64 training rows, batches of 16
+    final = rec._flat(net)
+    torch.testing.assert_close(final, expected)
+    assert not torch.allclose(final, rec.steps[-1])  # the average, not the raw weights
+    # The optimizer goes on from the raw weights at every new epoch.
+    for epoch in range(1, 4):
+        torch.testing.assert_close(rec.epoch_starts[epoch], rec.steps[4 * epoch - 1])
+    # The validation loss in the history is that of the average.
+    valid = net.train_split(TensorBatches(X, y))[1]
+    with torch.no_grad():
+        loss = torch.nn.functional.mse_loss(net.module_(valid.X), valid.y).item()
+    assert net.history[-1, "valid_loss"] == pytest.approx(loss, rel=1e-6)
+    # No copies of the weights are left behind (or pickled).
+    assert dict(net.callbacks_)["weight_averaging"].average_ is None
+
+
+def test_ema_decay_in_the_estimator(data):
+    X, y = make_inverted_sinusoid(400, random_state=0)
+    params = dict(n_components=3, hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+    plain = MDNRegressor(**params, ema_decay=None).fit(X, y)
+    averaged = MDNRegressor(**params).fit(X, y)  # the default, 0.99
+    assert "weight_averaging" not in dict(plain.net_.callbacks)
+    assert "weight_averaging" in dict(averaged.net_.callbacks)
+    # Same training losses (raw weights, same seed), different validated weights.
+    assert averaged.net_.history[:, "train_loss"] == plain.net_.history[:, "train_loss"]
+    assert averaged.net_.history[:, "valid_loss"] != plain.net_.history[:, "valid_loss"]
+    # The kept weights are the averaged ones of the best epoch: scored on the
+    # validation split they give the best validation loss of the history.
+    from skmdn._data import TensorBatches
+
+    net = averaged.net_
+    data = TensorBatches(torch.as_tensor((X - averaged.x_mean_) / averaged.x_scale_),
+                         torch.as_tensor((y[:, None] - averaged.y_mean_) / averaged.y_scale_))
+    valid = net.train_split(data)[1]
+    with torch.no_grad():
+        loss = net.criterion_(net.module_(valid.X), valid.y).item()
+    assert min(net.history[:, "valid_loss"]) == pytest.approx(loss, rel=1e-9)
+    # Without a validation split there is nothing to validate: no averaging.
+    tiny = MDNRegressor(**{**params, "max_iter": 3}, ema_decay=0.99).fit(X[:50], y[:50])
+    assert "weight_averaging" not in dict(tiny.net_.callbacks)
+    with pytest.raises(ValueError, match="ema_decay"):
+        MDNRegressor(ema_decay=1.0).fit(X, y)
