@@ -359,7 +359,9 @@ def plot_loss_curves(estimator, *, extra=None, ax=None):
     ----------
     estimator : MDNRegressor
         A fitted model; its ``net_.history`` holds ``"train_loss"`` and, with
-        ``early_stopping=True``, ``"valid_loss"``.
+        ``early_stopping=True``, ``"valid_loss"``. With ``ema_decay`` set (the
+        default), the validation curve is that of the averaged weights and the
+        training curve that of the raw weights being optimized.
     extra : dict of str to tuple of (array-like of shape (m,), array-like of shape (m,)), \
 default=None
         More curves to draw, as ``{label: (epochs, nll)}``, for example a test
