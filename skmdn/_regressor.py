@@ -379,8 +379,8 @@ class MDNRegressor(RegressorMixin, BaseEstimator):
             ),
         )]
         if validate and self.ema_decay is not None:
-            # First, so that the average is in place before anything reads the
-            # validation loss.
+            # First, so that the average is swapped in before any other
+            # callback sees a validation batch.
             callbacks.insert(0, ("weight_averaging", WeightAveraging(self.ema_decay)))
         if self.lr_schedule == "plateau" and validate:
             callbacks.append(("lr_schedule", LRScheduler(
