@@ -3,9 +3,9 @@
 Two small pieces, each hooking into skorch at one place:
 
 * :class:`DivergenceGuard`, a callback, keeps a copy of the weights at the end
-  of every finished epoch. If a batch loss turns NaN or infinite, the weights
-  do, or an epoch's training loss explodes past :data:`MAX_LOSS`, it puts that
-  copy back and raises :class:`FloatingPointError` with the cause and a
+  of every finished epoch. If a batch loss turned NaN or infinite during the
+  epoch, the weights did, or the epoch's training loss exploded past
+  :data:`MAX_LOSS`, it puts that copy back and raises :class:`FloatingPointError` with the cause and a
   remedy, so no fit ever leaves NaN or blown-up weights behind.
 * :class:`GuardedNet`, a :class:`skorch.NeuralNet` whose ``fit_loop`` notices
   a KeyboardInterrupt from the user. skorch's ``partial_fit`` swallows it
@@ -22,6 +22,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog
 from skorch.history import History
+from skorch.dataset import get_len
 from skorch.utils import TeeGenerator
 
 GUARD_NAME = "divergence_guard"
@@ -81,18 +82,15 @@ class DivergenceGuard(Callback):
     def on_train_begin(self, net, **kwargs):
         self.snapshot_ = self._flat(net)
 
-    def on_batch_end(self, net, training=True, loss=None, **kwargs):
-        # skorch passes the batch loss as a tensor and has already read it
-        # (one host sync per batch), so reading it again costs nothing extra.
-        if loss is None:
-            loss = net.history[-1, "batches", -1, "train_loss" if training else "valid_loss"]
-        else:
-            loss = loss.item()
-        if not math.isfinite(loss):
-            what = "training" if training else "validation"
-            self._diverged(net, f"the {what} loss became {loss}")
-
     def on_epoch_end(self, net, **kwargs):
+        # The batch losses reach the history at the end of each pass over the
+        # data (GuardedNet.run_single_epoch), so they are checked here, once.
+        batches = net.history[-1]["batches"]
+        for prefix, what in (("train", "training"), ("valid", "validation")):
+            key = prefix + "_loss"
+            bad = next((b[key] for b in batches if key in b and not math.isfinite(b[key])), None)
+            if bad is not None:
+                self._diverged(net, f"the {what} loss became {bad}")
         # One flat copy per epoch: both the finiteness check and the snapshot.
         flat = self._flat(net)
         if flat is not None and not bool(flat.isfinite().all()):
@@ -213,9 +211,11 @@ class QuietPrintLog(PrintLog):
 class BatchHistory(History):
     """skorch's :class:`~skorch.history.History` with direct writes per batch.
 
-    skorch adds a row and records two values per batch through the general
-    ``history[...]`` indexing, which resolves every key anew; these two
-    methods write to the current epoch's row directly. Reading is unchanged.
+    skorch adds a row per batch, and callbacks record values in it, through
+    the general ``history[...]`` indexing, which resolves every key anew;
+    these two methods write to the current epoch's row directly (the batch
+    losses and sizes are written by ``GuardedNet.run_single_epoch``).
+    Reading is unchanged.
     """
 
     def new_batch(self):
@@ -295,6 +295,35 @@ class GuardedNet(NeuralNet):
                 self.get_all_learnable_params()), batch=batch, training=True)
         self._step_optimizer(None)
         return step
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """One pass over ``iterator``, reading the batch losses once, at the end.
+
+        skorch's version writes every batch loss to the history with
+        ``.item()``: on a GPU each such read waits until the batch has been
+        computed, so the host cannot queue the next batch meanwhile. Here the
+        losses stay on the training device and come back in one transfer when
+        the pass is over; the history then holds the same numbers as skorch's.
+        During the pass, ``on_batch_end`` callbacks get the loss as a tensor
+        (``loss``), as in skorch, but not yet in the history.
+        """
+        if iterator is None:
+            return
+        batches = list.__getitem__(self.history, -1)["batches"]
+        rows, losses = [], []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            row = batches[-1]
+            row[prefix + "_batch_size"] = get_len(
+                batch[0] if isinstance(batch, (tuple, list)) else batch)
+            rows.append(row)
+            losses.append(step["loss"].detach())
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            for row, loss in zip(rows, torch.stack(losses).tolist()):
+                row[prefix + "_loss"] = loss
+        self.history.record(prefix + "_batch_count", len(losses))
 
     def _set_training(self, training=True):
         # Switching mode walks every submodule: only do it when the mode changes.

@@ -62,8 +62,40 @@ def test_training_batches_make_no_host_round_trip():
             criterion(module(xb), yb).backward()
             opt.step()
     assert log.ops, "the dispatch mode saw nothing"
-    host_reads = [op for op in log.ops if "_local_scalar_dense" in op or "nonzero" in op]
-    assert host_reads == []
+    assert _host_reads(log.ops) == []
+
+
+def _host_reads(ops):
+    return [op for op in ops if "_local_scalar_dense" in op or "nonzero" in op]
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_fit_reads_nothing_back_per_batch(early_stopping):
+    # The whole of fit, skorch's loop and every callback included (validation,
+    # weight averaging, early stopping, the schedule, the divergence guard):
+    # the scalars it reads back to the host must not grow with the number of
+    # batches. skorch's own loop reads every batch loss with .item().
+    X, y = make_inverted_sinusoid(200, random_state=0)
+    counts, histories = {}, {}
+    for batch_size in (10, 60):
+        model = MDNRegressor(3, hidden_layer_sizes=(8,), batch_size=batch_size, max_iter=3,
+                             early_stopping=early_stopping, n_iter_no_change=100,
+                             random_state=0)
+        with _OpLog() as log:
+            model.fit(X, y)
+        counts[batch_size] = len(_host_reads(log.ops))
+        histories[batch_size] = model.net_.history
+    assert counts[10] == counts[60]
+    # The history still holds every batch's loss as a float, as skorch's does.
+    for batch_size, history in histories.items():
+        for epoch in history:
+            losses = [b["train_loss"] for b in epoch["batches"] if "train_loss" in b]
+            assert len(losses) == epoch["train_batch_count"] == -(-len(X) * (
+                0.9 if early_stopping else 1) // batch_size)
+            assert all(type(v) is float for v in losses)
+            sizes = [b["train_batch_size"] for b in epoch["batches"] if "train_batch_size" in b]
+            np.testing.assert_allclose(epoch["train_loss"], np.average(losses, weights=sizes),
+                                       rtol=1e-6)
 
 
 def _random_1d_mixtures(n, k, seed):
