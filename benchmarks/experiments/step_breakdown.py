@@ -77,12 +77,16 @@ def check_prototype():
     print(f"prototype: gradcheck {ok}, largest difference from -log_prob {gap:.1e}")
 
 
-def step_breakdown(batch=128):
+def _setup(batch):
+    """Default network, K=5, d=1, its NLL, skmdn's fused AdamW and one random batch."""
     torch.manual_seed(0)
     module = MDNModule(1, 1, 5, "full", (64, 64), "tanh")
-    nll = MixtureNLLLoss()
     opt = torch.optim.AdamW(module.parameters(), lr=1e-3, fused=True)
-    x, y = torch.randn(batch, 1), torch.randn(batch, 1)
+    return module, MixtureNLLLoss(), opt, torch.randn(batch, 1), torch.randn(batch, 1)
+
+
+def step_breakdown(batch=128):
+    module, nll, opt, x, y = _setup(batch)
 
     def full():
         opt.zero_grad()
@@ -123,11 +127,7 @@ def step_breakdown(batch=128):
 
 
 def compiled_step(batch=128):
-    torch.manual_seed(0)
-    module = MDNModule(1, 1, 5, "full", (64, 64), "tanh")
-    nll = MixtureNLLLoss()
-    opt = torch.optim.AdamW(module.parameters(), lr=1e-3, fused=True)
-    x, y = torch.randn(batch, 1), torch.randn(batch, 1)
+    module, nll, opt, x, y = _setup(batch)
 
     def loss(xb, yb):
         return nll(module(xb), yb)
