@@ -5,8 +5,9 @@ Two small pieces, each hooking into skorch at one place:
 * :class:`DivergenceGuard`, a callback, keeps a copy of the weights at the end
   of every finished epoch. If a batch loss turned NaN or infinite during the
   epoch, the weights did, or the epoch's training loss exploded past
-  :data:`MAX_LOSS`, it puts that copy back and raises :class:`FloatingPointError` with the cause and a
-  remedy, so no fit ever leaves NaN or blown-up weights behind.
+  :data:`MAX_LOSS`, it puts that copy back and raises
+  :class:`FloatingPointError` with the cause and a remedy, so no fit ever
+  leaves NaN or blown-up weights behind.
 * :class:`GuardedNet`, a :class:`skorch.NeuralNet` whose ``fit_loop`` notices
   a KeyboardInterrupt from the user. skorch's ``partial_fit`` swallows it
   silently, leaving the weights of a half-finished epoch; here they are reset
@@ -21,8 +22,8 @@ import warnings
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog
-from skorch.history import History
 from skorch.dataset import get_len
+from skorch.history import History
 from skorch.utils import TeeGenerator
 
 GUARD_NAME = "divergence_guard"
