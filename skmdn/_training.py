@@ -41,7 +41,7 @@ def _epoch_finished(row):
 
 
 class DivergenceGuard(Callback):
-    """Stop training, with a clear error, as soon as the loss or the weights stop being finite.
+    """Stop training, with a clear error, after an epoch whose loss or weights are not finite.
 
     The weights at the start of training and at the end of every finished
     epoch are kept (one flat copy of the module's parameters), so that a
