@@ -16,7 +16,7 @@ from test_distribution import (
     univariate_mixtures,
 )
 
-from skmdn import _mixture
+from skmdn import _mixture, _mixture_1d
 
 
 def crps_vs_monte_carlo():
@@ -42,8 +42,8 @@ def ppf_round_trip():
         rng = np.random.default_rng(k)
         logits, means, sds, _, y = univariate_mixtures(rng, 3000, k)
         params = [torch.as_tensor(a) for a in (logits, means, sds)]
-        back = _mixture.ppf(*params, _mixture.cdf(*params, torch.as_tensor(y))).numpy()
-        grid = _mixture.ppf(*(p[:300, None] for p in params),
+        back = _mixture_1d.ppf(*params, _mixture_1d.cdf(*params, torch.as_tensor(y))).numpy()
+        grid = _mixture_1d.ppf(*(p[:300, None] for p in params),
                             torch.linspace(0, 1, 201, dtype=torch.float64)).numpy()
         print(f"ppf(cdf(y)), K={k:2d}, 3000 mixtures: worst |error| {np.abs(back - y).max():.1e} "
               f"target scales; quantiles strictly increasing in q: "

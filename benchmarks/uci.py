@@ -19,8 +19,8 @@ Examples
 --------
 ::
 
-    OMP_NUM_THREADS=1 python benchmarks/uci.py --datasets yacht --splits 0-4 \\
-        --out uci.jsonl
+    OMP_NUM_THREADS=1 python benchmarks/uci.py path/to/uci --datasets yacht \\
+        --splits 0-4 --out uci.jsonl
     python benchmarks/uci.py --report --out uci.jsonl
 """
 
@@ -34,8 +34,8 @@ import numpy as np
 from sklearn.model_selection import GridSearchCV
 
 from skmdn import MDNRegressor
-from skmdn.datasets import UCI_DATASETS, _default_uci_dir, load_uci
 from skmdn.metrics import log_likelihood_scorer
+from uci_data import UCI_DATASETS, load_uci, n_splits
 
 #: The one configuration used for every data set (everything else at its default).
 MDN_PARAMS = {}
@@ -57,12 +57,6 @@ PUBLISHED = {
 }
 
 METHODS = ("mdn", "mdn_grid", "ngboost")
-
-
-def n_splits(name, data_dir=None):
-    """Number of standard splits of a data set (20; 5 for protein)."""
-    folder = Path(data_dir) if data_dir else _default_uci_dir()
-    return int(np.loadtxt(folder / name / "n_splits.txt"))
 
 
 def fit_mdn(X, y, seed):
@@ -174,8 +168,8 @@ def _compact(splits):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", default=None,
-                        help="folder holding the UCI data set folders (default: shared/data/uci)")
+    parser.add_argument("data_dir", nargs="?",
+                        help="folder holding the UCI data set folders (not needed with --report)")
     parser.add_argument("--datasets", default="all",
                         help="comma-separated folder names, or 'all'")
     parser.add_argument("--splits", default="all", help="'all', '0-4' or '0,3,7'")
@@ -184,6 +178,8 @@ def main(argv=None):
     parser.add_argument("--report", action="store_true",
                         help="only print the table of the results in --out")
     args = parser.parse_args(argv)
+    if args.data_dir is None and not args.report:
+        parser.error("give the folder that holds the UCI data set folders")
     out = Path(args.out)
     done = []
     if out.exists():

@@ -6,6 +6,6 @@ the whole conditional distribution p(y | x) as a Gaussian mixture.
 
 from ._distribution import MixtureDistribution
 from ._regressor import MDNRegressor
+from ._version import __version__
 
-__all__ = ["MDNRegressor", "MixtureDistribution"]
-__version__ = "0.1.0"
+__all__ = ["MDNRegressor", "MixtureDistribution", "__version__"]

@@ -6,8 +6,11 @@ training data live as tensors (on the training device), and the iterator hands
 out batches by slicing a random permutation.
 """
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from ._plan import n_valid_rows
 
 
 class TensorBatches(Dataset):
@@ -24,6 +27,27 @@ class TensorBatches(Dataset):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
+
+    @classmethod
+    def from_arrays(cls, X, y, sample_weight=None, *, device, dtype):
+        """Training data from numpy arrays, as tensors of ``dtype`` on ``device``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_features)
+        y : ndarray of shape (n, d)
+        sample_weight : ndarray of shape (n,) or None
+        device : torch.device
+        dtype : torch.dtype
+
+        Returns
+        -------
+        TensorBatches
+        """
+        def tensor(a):
+            return None if a is None else torch.as_tensor(np.asarray(a), dtype=dtype,
+                                                          device=device)
+        return cls(tensor(X), tensor(y), tensor(sample_weight))
 
     def __len__(self):
         return self.X.shape[0]
@@ -123,7 +147,7 @@ class SeededSplit:
 
     def n_valid(self, n):
         """Rows held out of ``n``: at least one, and at least one left to train on."""
-        return min(max(1, int(round(self.fraction * n))), n - 1)
+        return n_valid_rows(n, self.fraction)
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)

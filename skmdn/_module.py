@@ -53,8 +53,11 @@ class MDNModule(nn.Module):
     min_scale : float
         Floor added to every standard deviation (or Cholesky diagonal), in
         standardized target units. Keeps the likelihood bounded.
-    generator : torch.Generator, optional
-        Source of the random spread of the initial component means (d > 1).
+    seed : int, optional
+        Seed of the random spread of the initial component means (d > 1).
+        A seed rather than a ``torch.Generator``: the module's constructor
+        arguments stay in a fitted model, and a generator does not survive
+        pickling on a machine with CUDA.
 
     Notes
     -----
@@ -74,7 +77,7 @@ class MDNModule(nn.Module):
     The off-diagonal outputs are multiplied by ``correlation_gain`` (an
     attribute, 1 by default) and start at exactly zero. Training holds the
     gain at 0 for a few warm-up epochs (see ``DiagonalWarmup`` in
-    :mod:`skmdn._regressor`), so that the components first separate as
+    :mod:`skmdn._training`), so that the components first separate as
     diagonal Gaussians. Free correlations from the start let one component
     stretch into a thin ellipse through several branches of a multi-valued
     target (both elbow solutions of the robot arm, for instance): a local
@@ -98,7 +101,7 @@ class MDNModule(nn.Module):
         hidden_layer_sizes,
         activation,
         min_scale=1e-3,
-        generator=None,
+        seed=None,
     ):
         super().__init__()
         if n_targets == 1:
@@ -126,6 +129,7 @@ class MDNModule(nn.Module):
             rows, cols = torch.tril_indices(n_targets, n_targets)
             self.register_buffer("_tril_rows", rows, persistent=False)
             self.register_buffer("_tril_cols", cols, persistent=False)
+        generator = None if seed is None else torch.Generator().manual_seed(int(seed))
         self._init_head(generator)
 
     @torch.no_grad()

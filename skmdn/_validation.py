@@ -174,3 +174,43 @@ def check_target_varies(y, sample_weight=None):
             "fit. Drop constant target columns, or predict them with "
             "sklearn.dummy.DummyRegressor."
         )
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of positive ints, or ValueError.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int
+
+    Returns
+    -------
+    tuple of int
+    """
+    sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
+    if sizes.ndim != 1 or (sizes.size and (not np.issubdtype(sizes.dtype, np.integer)
+                                          or sizes.min() < 1)):
+        raise ValueError(
+            "hidden_layer_sizes must be a sequence of positive integers, got "
+            f"{hidden_layer_sizes!r}."
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def standardization(a, weights=None):
+    """Column means and scales of ``a``; a zero or non-finite scale is replaced by 1.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, n_columns)
+    weights : ndarray of shape (n_samples,), default=None
+
+    Returns
+    -------
+    loc, scale : ndarray of shape (n_columns,)
+    """
+    loc = np.average(a, axis=0, weights=weights)
+    scale = np.sqrt(np.average((a - loc) ** 2, axis=0, weights=weights))
+    tiny = np.finfo(np.float64).tiny ** 0.25
+    scale = np.where((scale > tiny * np.maximum(1.0, np.abs(loc))) & np.isfinite(scale), scale, 1.0)
+    return loc, scale

@@ -1,10 +1,8 @@
-"""The toy problems of the reference experiments, and a UCI benchmark loader.
+"""The toy problems of the reference experiments.
 
 Every generator takes ``random_state`` and returns ``(X, y)`` with X of shape
 (n, n_features) ready for :class:`skmdn.MDNRegressor`.
 """
-
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -15,8 +13,6 @@ __all__ = [
     "make_bishop_toy",
     "make_robot_arm",
     "robot_arm_forward",
-    "load_uci",
-    "UCI_DATASETS",
 ]
 
 
@@ -184,67 +180,3 @@ def make_robot_arm(n_samples=5000, *, random_state=None):
         [rng.uniform(0.3, 1.2, n_samples), rng.uniform(np.pi / 2, 3 * np.pi / 2, n_samples)]
     )
     return robot_arm_forward(angles), angles
-
-
-UCI_DATASETS = (
-    "bostonHousing",
-    "concrete",
-    "energy",
-    "kin8nm",
-    "naval-propulsion-plant",
-    "power-plant",
-    "protein-tertiary-structure",
-    "wine-quality-red",
-    "yacht",
-)
-
-
-def _default_uci_dir():
-    return Path(__file__).resolve().parents[2] / "shared" / "data" / "uci"
-
-
-def load_uci(name, split=0, *, data_dir=None):
-    """One train/test split of a UCI regression benchmark data set.
-
-    Reads the layout of Hernandez-Lobato and Adams (2015): ``data.txt``,
-    ``index_features.txt``, ``index_target.txt`` and
-    ``index_{train,test}_{split}.txt``. No data are downloaded.
-
-    Parameters
-    ----------
-    name : str
-        Folder name, one of :data:`UCI_DATASETS`.
-    split : int, default=0
-        Split index (0 to 19; 0 to 4 for protein).
-    data_dir : str or Path, default=None
-        Folder holding the data set folders; defaults to ``shared/data/uci``
-        beside the source checkout.
-
-    Returns
-    -------
-    X_train : ndarray of shape (n_train, n_features)
-    X_test : ndarray of shape (n_test, n_features)
-    y_train : ndarray of shape (n_train,)
-    y_test : ndarray of shape (n_test,)
-
-    Examples
-    --------
-    >>> from skmdn.datasets import load_uci
-    >>> X_train, X_test, y_train, y_test = load_uci("yacht", split=0)  # doctest: +SKIP
-    >>> X_train.shape[1]  # doctest: +SKIP
-    6
-    """
-    folder = Path(data_dir) if data_dir is not None else _default_uci_dir()
-    folder = folder / name
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"No UCI data set folder {folder}; pass data_dir= pointing to the folder "
-            f"that holds {name}/."
-        )
-    data = np.loadtxt(folder / "data.txt")
-    features = np.loadtxt(folder / "index_features.txt", dtype=int, ndmin=1)
-    target = int(np.loadtxt(folder / "index_target.txt"))
-    train = np.loadtxt(folder / f"index_train_{split}.txt", dtype=int)
-    test = np.loadtxt(folder / f"index_test_{split}.txt", dtype=int)
-    X, y = data[:, features], data[:, target]
-    return X[train], X[test], y[train], y[test]

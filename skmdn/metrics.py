@@ -4,7 +4,11 @@ from functools import partial
 
 import numpy as np
 from scipy import stats
-from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing, gen_batches
+from sklearn.utils.validation import _num_samples, check_is_fitted
+
+from ._inference import INFERENCE_BATCH_SIZE
+from .pipeline import final_mdn
 
 __all__ = [
     "mean_log_likelihood",
@@ -20,15 +24,6 @@ __all__ = [
     "pit_ks_statistic",
     "pit_ks_scorer",
 ]
-
-
-def _final_step(estimator, X):
-    """Unwrap pipelines: the last step, and X transformed by the steps before it."""
-    while isinstance(estimator, Pipeline):
-        if len(estimator.steps) > 1:
-            X = estimator[:-1].transform(X)
-        estimator = estimator[-1]
-    return estimator, X
 
 
 def mean_log_likelihood(estimator, X, y):
@@ -56,7 +51,7 @@ def mean_log_likelihood(estimator, X, y):
     >>> isinstance(mean_log_likelihood(mdn, X, y), float)
     True
     """
-    final, Xt = _final_step(estimator, X)
+    final, Xt = final_mdn(estimator, X)
     return float(np.mean(final.score_samples(Xt, y)))
 
 
@@ -95,10 +90,23 @@ def log_likelihood_scorer(estimator, X, y):
 
 
 def _per_row(estimator, X, y, fn):
-    """``fn(dist, y_rows)`` over the inference batches of the final MDN step."""
-    final, Xt = _final_step(estimator, X)
+    """``fn(dist, y_rows)`` over batches of the final MDN's predicted mixtures."""
+    final, Xt = final_mdn(estimator, X)
     y = np.asarray(y, dtype=np.float64)
-    return final._collect(Xt, lambda dist, rows: fn(dist, y[rows]), y=y)
+    n = _num_samples(Xt)
+    if y.shape[0] != n:
+        raise ValueError(f"X has {n} rows but y has {y.shape[0]}; they must match.")
+    check_is_fitted(final)
+    n_targets = y.reshape(len(y), -1).shape[1]
+    if final.n_outputs_ != n_targets:
+        raise ValueError(
+            f"y has {n_targets} targets, but MDNRegressor was fitted with {final.n_outputs_}."
+        )
+    parts = [
+        fn(final.predict_dist(_safe_indexing(Xt, rows)), y[rows])
+        for rows in gen_batches(n, INFERENCE_BATCH_SIZE)
+    ]
+    return np.concatenate(parts)
 
 
 def mean_nll(estimator, X, y):
@@ -249,7 +257,7 @@ def interval_width(estimator, X, y=None, coverage=0.9):
     >>> interval_width(mdn, X, coverage=0.5) < interval_width(mdn, X, coverage=0.9)
     True
     """
-    final, Xt = _final_step(estimator, X)
+    final, Xt = final_mdn(estimator, X)
     return float(np.mean(np.diff(final.predict_interval(Xt, coverage), axis=1)))
 
 

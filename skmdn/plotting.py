@@ -11,6 +11,9 @@ supported: pass the inputs it would see).
 """
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .pipeline import final_mdn
 
 __all__ = [
     "plot_components",
@@ -351,17 +354,19 @@ def plot_samples(estimator, X, *, n_samples=1, data=None, kind="scatter", random
 def plot_loss_curves(estimator, *, extra=None, ax=None):
     """Plot the training and validation loss per epoch from the fit history.
 
-    The losses are mean negative log-likelihoods. skmdn trains on standardized
-    targets; the curves are shifted by ``sum(log(y_scale_))`` so that they are
-    in nats in the units of y, comparable with ``-score_samples(X, y).mean()``.
+    The losses are mean negative log-likelihoods in nats in the units of y,
+    as ``loss_curve_`` and ``validation_scores_`` hold them, comparable with
+    ``-score_samples(X, y).mean()``.
 
     Parameters
     ----------
     estimator : MDNRegressor
-        A fitted model; its ``net_.history`` holds ``"train_loss"`` and, with
-        ``early_stopping=True``, ``"valid_loss"``. With ``ema_decay`` set (the
-        default), the validation curve is that of the averaged weights and the
-        training curve that of the raw weights being optimized.
+        A fitted model (or a Pipeline ending in one): its ``loss_curve_``
+        and, with a validation split, ``validation_scores_`` are drawn, and a
+        dotted line marks ``best_epoch_``, the epoch whose weights were kept.
+        With ``ema_decay`` set (the default), the validation curve is that of
+        the averaged weights and the training curve that of the raw weights
+        being optimized.
     extra : dict of str to tuple of (array-like of shape (m,), array-like of shape (m,)), \
 default=None
         More curves to draw, as ``{label: (epochs, nll)}``, for example a test
@@ -385,21 +390,21 @@ default=None
     >>> fig, ax = plt.subplots()
     >>> ax = plot_loss_curves(mdn, ax=ax)
     >>> [line.get_label() for line in ax.lines]
-    ['training', 'validation']
+    ['training', 'validation', 'kept (epoch 8)']
     """
     ax = _get_ax(ax)
-    history = estimator.net_.history
-    offset = float(np.sum(np.log(estimator.y_scale_)))
-    epochs = np.asarray(history[:, "epoch"])
-    ax.plot(epochs, np.asarray(history[:, "train_loss"], dtype=float) + offset,
-            label="training")
-    if "valid_loss" in history[-1]:
-        ax.plot(epochs, np.asarray(history[:, "valid_loss"], dtype=float) + offset,
-                label="validation")
+    model, _ = final_mdn(estimator)
+    check_is_fitted(model)
+    epochs = np.arange(1, len(model.loss_curve_) + 1)
+    ax.plot(epochs, model.loss_curve_, label="training")
+    if model.validation_scores_ is not None:
+        ax.plot(epochs, -np.asarray(model.validation_scores_), label="validation")
     for label, (ep, nll) in (extra or {}).items():
         ax.plot(np.ravel(ep), np.ravel(nll), label=label)
+    ax.axvline(model.best_epoch_, color="0.5", linestyle=":", linewidth=1,
+               label=f"kept (epoch {model.best_epoch_})")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean NLL (nats)")
+    ax.set_ylabel("mean NLL (nats, units of y)")
     ax.legend()
     return ax
 

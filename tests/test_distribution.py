@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy import stats
 
-from skmdn import MDNRegressor, MixtureDistribution, _mixture
+from skmdn import MDNRegressor, MixtureDistribution, _mixture_1d
 
 
 def univariate_mixtures(rng, n, k):
@@ -50,7 +50,7 @@ def crps_case(k):
     w = np.exp(logits - logits.max(-1, keepdims=True))
     w /= w.sum(-1, keepdims=True)
     y = np.array([means[0, 0], means[1].mean() + 2.0, rng.normal() * 3])
-    closed = _mixture.crps(*map(torch.as_tensor, (logits, means, sds, y))).numpy()
+    closed = _mixture_1d.crps(*map(torch.as_tensor, (logits, means, sds, y))).numpy()
     return rng, logits, w, means, sds, y, closed
 
 
@@ -66,7 +66,7 @@ def test_crps_of_one_gaussian_is_the_textbook_formula():
     z = np.linspace(-4, 4, 9)
     sd = 1.7
     expected = sd * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z) - 1 / np.sqrt(np.pi))
-    got = _mixture.crps(
+    got = _mixture_1d.crps(
         torch.zeros(9, 1), torch.zeros(9, 1), torch.full((9, 1), sd, dtype=torch.float64),
         torch.as_tensor(z * sd),
     )
@@ -77,7 +77,7 @@ def test_cdf_matches_scipy():
     rng = np.random.default_rng(0)
     logits, means, sds, w, y = univariate_mixtures(rng, 200, 4)
     expected = (w * stats.norm.cdf(y[:, None], means, sds)).sum(-1)
-    got = _mixture.cdf(*map(torch.as_tensor, (logits, means, sds, y))).numpy()
+    got = _mixture_1d.cdf(*map(torch.as_tensor, (logits, means, sds, y))).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
@@ -86,14 +86,14 @@ def test_ppf_inverts_cdf(k):
     rng = np.random.default_rng(k)
     logits, means, sds, _, y = univariate_mixtures(rng, 3000, k)
     params = [torch.as_tensor(a) for a in (logits, means, sds)]
-    q = _mixture.cdf(*params, torch.as_tensor(y))
-    back = _mixture.ppf(*params, q).numpy()
+    q = _mixture_1d.cdf(*params, torch.as_tensor(y))
+    back = _mixture_1d.ppf(*params, q).numpy()
     np.testing.assert_allclose(back, y, rtol=0, atol=1e-6)
 
 
 def test_ppf_of_one_gaussian_matches_scipy_far_in_both_tails():
     q = np.array([1e-300, 1e-12, 1e-3, 0.2, 0.5, 0.8, 1 - 1e-3, 1 - 1e-12])
-    got = _mixture.ppf(
+    got = _mixture_1d.ppf(
         torch.zeros(1), torch.full((1,), 2.0, dtype=torch.float64),
         torch.full((1,), 3.0, dtype=torch.float64), torch.as_tensor(q),
     ).numpy()
@@ -105,7 +105,7 @@ def test_quantiles_are_monotone_and_end_at_infinity():
     logits, means, sds, _, _ = univariate_mixtures(rng, 300, 6)
     q = torch.linspace(0, 1, 201, dtype=torch.float64)
     params = [torch.as_tensor(a)[:, None] for a in (logits, means, sds)]
-    x = _mixture.ppf(*params, q).numpy()
+    x = _mixture_1d.ppf(*params, q).numpy()
     assert np.all(np.diff(x, axis=1) > 0)
     assert np.all(x[:, 0] == -np.inf) and np.all(x[:, -1] == np.inf)
 

@@ -14,7 +14,9 @@ import pytest  # noqa: E402
 from numpydoc.docscrape import FunctionDoc, get_doc_object  # noqa: E402
 from numpydoc.validate import validate  # noqa: E402
 
-PUBLIC_MODULES = ["skmdn", "skmdn.metrics", "skmdn.datasets", "skmdn.plotting"]
+PUBLIC_MODULES = [
+    "skmdn", "skmdn.metrics", "skmdn.datasets", "skmdn.plotting", "skmdn.pipeline",
+]
 
 # numpydoc checks not enforced: an extended summary (ES01) and a See Also
 # section (SA01) are optional; a named return value (RT02) is scikit-learn's
@@ -40,7 +42,9 @@ def _public_objects():
             qualname = f"{module_name}.{name}"
             found.setdefault(id(obj), (qualname, obj, False))
             if inspect.isclass(obj):
-                for attr, value in vars(obj).items():
+                # Members defined in the class or in one of skmdn's base classes.
+                own = [c for c in obj.__mro__ if c.__module__.startswith("skmdn")]
+                for attr, value in ((a, v) for c in own for a, v in vars(c).items()):
                     if attr.startswith("_"):
                         continue
                     if inspect.isfunction(value) or isinstance(value, property):

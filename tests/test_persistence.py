@@ -96,6 +96,13 @@ def test_the_cuda_mock_is_faithful():
         pickle.loads(_pickled_as_if_on_cuda(torch.ones(3)))
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_the_cuda_mock_is_faithful():
+    # A bare tensor "pickled on a GPU" cannot be loaded here ...
+    with pytest.raises(RuntimeError, match="CUDA"):
+        pickle.loads(_pickled_as_if_on_cuda(torch.ones(3)))
+
+
 @pytest.fixture
 def scheduled(monkeypatch):
     """Fit with an extra LR scheduler, a callback that holds the optimizer."""
@@ -112,15 +119,16 @@ def scheduled(monkeypatch):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 @pytest.mark.parametrize("with_scheduler", [False, True])
-def test_a_model_fitted_on_cuda_loads_on_a_cpu_only_machine(with_scheduler, request):
-    if with_scheduler:
-        request.getfixturevalue("scheduled")
+def test_a_model_fitted_on_cuda_loads_on_a_cpu_only_machine(with_scheduler):
+    # An extra LR scheduler is a callback that holds the optimizer.
+    extra = [("extra_lr", LRScheduler(ReduceLROnPlateau, monitor="train_loss"))]
     X, y = make_robot_arm(150, random_state=0)
-    mdn = MDNRegressor(**FAST).fit(X, y)
+    mdn = MDNRegressor(**FAST, callbacks=extra if with_scheduler else None).fit(X, y)
     # Make it look as trained with device="cuda": the parameter, skorch's
     # device, and every tensor in the pickle.
     mdn.set_params(device="cuda")
     mdn.net_.device = "cuda"
+    mdn.device_ = torch.device("cuda")
     blob = _pickled_as_if_on_cuda(mdn)
     with pytest.warns(DeviceWarning) as record:
         loaded = pickle.loads(blob)
@@ -128,7 +136,8 @@ def test_a_model_fitted_on_cuda_loads_on_a_cpu_only_machine(with_scheduler, requ
     module = loaded.net_.module_
     assert {p.device.type for p in module.parameters()} == {"cpu"}
     assert torch.device(loaded.net_.device).type == "cpu"
-    mdn.net_.device = "cpu"
+    assert loaded.device_ == torch.device("cpu")
+    mdn.net_.device, mdn.device_ = "cpu", torch.device("cpu")
     assert_same_outputs(mdn, loaded, X, y)
     # device="cuda" is still the parameter: more training needs device="cpu".
     with pytest.raises(ValueError, match="CUDA is not available"):

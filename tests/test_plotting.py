@@ -115,9 +115,12 @@ def test_plot_loss_curves_in_units_of_y(ax):
     extra = {"test": ([2, 4], [3.0, 2.5])}
     assert plot_loss_curves(mdn, extra=extra, ax=ax) is ax
     labels = [line.get_label() for line in ax.lines]
-    assert labels == ["training", "validation", "test"]
+    assert labels == ["training", "validation", "test", "kept (epoch 6)"]
     shift = np.log(mdn.y_scale_).sum()
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.asarray(mdn.loss_curve_) + shift)
+    train = np.asarray(mdn.net_.history[:, "train_loss"]) + shift
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), train)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), mdn.loss_curve_)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), -np.asarray(mdn.validation_scores_))
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), np.arange(1, 7))
 
 
@@ -126,7 +129,7 @@ def test_plot_loss_curves_without_validation(sinusoid, ax):
     mdn = MDNRegressor(n_components=2, hidden_layer_sizes=(8,), max_iter=3, early_stopping=False,
                        random_state=0).fit(X, y)
     plot_loss_curves(mdn, ax=ax)
-    assert [line.get_label() for line in ax.lines] == ["training"]
+    assert [line.get_label() for line in ax.lines] == ["training", "kept (epoch 3)"]
 
 
 def test_plot_pit_histogram_of_uniform_values_is_flat(ax):

@@ -6,7 +6,7 @@ import torch
 from scipy import stats
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from skmdn import MDNRegressor, _mixture, _regressor
+from skmdn import MDNRegressor, _inference, _mixture
 from skmdn._data import BatchIterator, TensorBatches
 from skmdn._module import MDNModule, MixtureNLLLoss
 from skmdn.datasets import make_inverted_sinusoid
@@ -23,9 +23,9 @@ def test_inference_results_do_not_depend_on_the_batch_size(fitted, monkeypatch):
     whole = (model.predict(X), model.score_samples(X, y),
              model.set_params(point_estimate="mode").predict(X))
     model.set_params(point_estimate="mean")
-    monkeypatch.setattr(_regressor, "INFERENCE_BATCH_SIZE", 64)
-    monkeypatch.setattr(_regressor, "FORWARD_CHUNK_SIZE", 16)
-    assert max(len(d) for _, d in model._iter_dists(X)) == 64
+    monkeypatch.setattr(_inference, "INFERENCE_BATCH_SIZE", 64)
+    monkeypatch.setattr(_inference, "FORWARD_CHUNK_SIZE", 16)
+    assert max(len(d) for _, d in _inference.iter_dists(model, X)) == 64
     batched = (model.predict(X), model.score_samples(X, y),
                model.set_params(point_estimate="mode").predict(X))
     model.set_params(point_estimate="mean")

@@ -9,7 +9,7 @@ see how far the same code moves between runs.
 
     python benchmarks/experiments/loop_noise.py [BATCH]   (default 1024)
 """
-import os, sys, time, warnings
+import os, sys, warnings
 
 import numpy as np
 import torch

@@ -1,22 +1,13 @@
-"""Guards around skorch's training loop: divergence and Ctrl-C.
+"""The skorch net: per-batch overhead trimmed, Ctrl-C handled, training continued.
 
-Two small pieces, each hooking into skorch at one place:
-
-* :class:`DivergenceGuard`, a callback, keeps a copy of the weights at the end
-  of every finished epoch. If a batch loss turned NaN or infinite during the
-  epoch, the weights did, or the epoch's training loss exploded past
-  :data:`MAX_LOSS`, it puts that copy back and raises
-  :class:`FloatingPointError` with the cause and a remedy, so no fit ever
-  leaves NaN or blown-up weights behind.
-* :class:`GuardedNet`, a :class:`skorch.NeuralNet` whose ``fit_loop`` notices
-  a KeyboardInterrupt from the user. skorch's ``partial_fit`` swallows it
-  silently, leaving the weights of a half-finished epoch; here they are reset
-  to the last finished epoch and a warning says so. A KeyboardInterrupt that
-  a callback raises on purpose to stop training (skorch's ``EarlyStopping``
-  does) passes through unchanged.
+:class:`GuardedNet` is a :class:`skorch.NeuralNet` whose ``fit_loop``
+notices a KeyboardInterrupt from the user. skorch's ``partial_fit`` swallows
+it silently, leaving the weights of a half-finished epoch; here they are reset
+to the last finished epoch and a warning says so. A KeyboardInterrupt that a
+callback raises on purpose to stop training (skorch's ``EarlyStopping`` does)
+passes through unchanged.
 """
 
-import math
 import warnings
 
 import torch
@@ -26,13 +17,9 @@ from skorch.dataset import get_len
 from skorch.history import History
 from skorch.utils import TeeGenerator
 
-GUARD_NAME = "divergence_guard"
+from ._callbacks import DivergenceGuard, QuietPrintLog
 
-#: A mean training NLL above this (nats per row, standardized targets) means
-#: the weights have blown up: a standard normal scores about 1.4 per target
-#: dimension, and even a model with every scale at its floor, 1 standard
-#: deviation away from every row, scores about 5e5.
-MAX_LOSS = 1e6
+GUARD_NAME = "divergence_guard"
 
 
 def _epoch_finished(row):
@@ -40,173 +27,10 @@ def _epoch_finished(row):
     return "dur" in row
 
 
-class DivergenceGuard(Callback):
-    """Stop training, with a clear error, after an epoch whose loss or weights are not finite.
-
-    The weights at the start of training and at the end of every finished
-    epoch are kept (one flat copy of the module's parameters), so that a
-    diverged or interrupted fit can fall back on them with :meth:`restore`.
-
-    Examples
-    --------
-    >>> from skmdn._training import DivergenceGuard
-    >>> DivergenceGuard().initialize().snapshot_ is None
-    True
-    """
-
-    def initialize(self):
-        self.snapshot_ = None
-        return self
-
-    def __getstate__(self):
-        # Training-time state only: never pickle a copy of the weights
-        # (it could hold CUDA tensors that a CPU machine cannot load).
-        state = self.__dict__.copy()
-        state["snapshot_"] = None
-        return state
-
-    @staticmethod
-    def _flat(net):
-        params = [p.detach().reshape(-1) for p in net.module_.parameters()]
-        return torch.cat(params) if params else None
-
-    def restore(self, net):
-        """Put the weights of the last finished epoch back into ``net.module_``."""
-        if self.snapshot_ is None:
-            return
-        params = list(net.module_.parameters())
-        chunks = self.snapshot_.split([p.numel() for p in params])
-        with torch.no_grad():
-            for p, chunk in zip(params, chunks):
-                p.copy_(chunk.view_as(p))
-
-    def on_train_begin(self, net, **kwargs):
-        self.snapshot_ = self._flat(net)
-
-    def on_epoch_end(self, net, **kwargs):
-        # The batch losses reach the history at the end of each pass over the
-        # data (GuardedNet.run_single_epoch), so they are checked here, once.
-        batches = net.history[-1]["batches"]
-        for prefix, what in (("train", "training"), ("valid", "validation")):
-            key = prefix + "_loss"
-            bad = next((b[key] for b in batches if key in b and not math.isfinite(b[key])), None)
-            if bad is not None:
-                self._diverged(net, f"the {what} loss became {bad}")
-        # One flat copy per epoch: both the finiteness check and the snapshot.
-        flat = self._flat(net)
-        if flat is not None and not bool(flat.isfinite().all()):
-            self._diverged(net, "the network weights became NaN or infinite")
-        loss = net.history[-1].get("train_loss", 0.0)
-        if loss > MAX_LOSS:
-            self._diverged(net, f"the training loss exploded to {loss:.3g} nats per row")
-        self.snapshot_ = flat
-
-    def on_train_end(self, net, **kwargs):
-        self.snapshot_ = None
-
-    def _diverged(self, net, cause):
-        epoch = net.history[-1, "epoch"]
-        self.restore(net)
-        # Adam's moment estimates have seen the bad gradients: start them afresh.
-        net.initialize_optimizer()
-        del net.history[-1]
-        self.snapshot_ = None
-        dtype = next(net.module_.parameters()).dtype
-        remedies = [f"lower learning_rate_init (it is {net.lr:g})", "set alpha > 0"]
-        if dtype != torch.float64:
-            remedies.append(f"pass X as float64 (training ran in {dtype})")
-        remedies.append("look for extreme outliers in X or y")
-        kept = f"the end of epoch {epoch - 1}" if epoch > 1 else "their initial values"
-        raise FloatingPointError(
-            f"Training diverged: {cause} in epoch {epoch}. The weights were reset "
-            f"to {kept} (n_iter_={epoch - 1}). To fix it, " + ", ".join(remedies) + "."
-        )
-
-
-class WeightAveraging(Callback):
-    """Validate, early-stop and keep an exponential moving average (EMA) of the weights.
-
-    After every optimizer step the average moves towards the current
-    weights by ``1 - d``, where ``d = min(decay, (1 + t) / (10 + t))`` at step
-    ``t``: early in training the average spans the last tenth or so of the
-    steps taken, later about ``1 / (1 - decay)`` steps. For validation the
-    averaged weights are swapped into the module; they stay there through
-    ``on_epoch_end`` (so early stopping keeps them) and the raw weights,
-    which the optimizer goes on training, come back at the next epoch. At the
-    end of training the module holds the averaged weights of the epoch that
-    early stopping kept. The training loss is that of the raw weights.
-
-    Only meaningful with a validation split: without one no batch ever
-    swaps the average in, and the raw weights are kept.
-
-    Examples
-    --------
-    >>> from skmdn._training import WeightAveraging
-    >>> WeightAveraging(0.998).initialize().average_ is None
-    True
-    """
-
-    def __init__(self, decay):
-        self.decay = decay
-
-    def initialize(self):
-        self.params_ = self.average_ = self.raw_ = None
-        self.swapped_ = False
-        self.steps_ = 0
-        return self
-
-    def __getstate__(self):
-        # Training-time state only, like DivergenceGuard.
-        state = self.__dict__.copy()
-        state.update(params_=None, average_=None, raw_=None, swapped_=False)
-        return state
-
-    def on_train_begin(self, net, **kwargs):
-        self.params_ = [p.detach() for p in net.module_.parameters()]
-        self.average_ = [p.clone() for p in self.params_]
-        self.raw_ = [torch.empty_like(p) for p in self.params_]
-        self.swapped_ = False
-        self.steps_ = 0
-
-    def on_epoch_begin(self, net, **kwargs):
-        if self.swapped_:
-            torch._foreach_copy_(self.params_, self.raw_)
-            self.swapped_ = False
-
-    def on_batch_begin(self, net, training=True, **kwargs):
-        if not training and not self.swapped_:
-            torch._foreach_copy_(self.raw_, self.params_)
-            torch._foreach_copy_(self.params_, self.average_)
-            self.swapped_ = True
-
-    def on_batch_end(self, net, training=True, **kwargs):
-        if training:
-            self.steps_ += 1
-            decay = min(self.decay, (1.0 + self.steps_) / (10.0 + self.steps_))
-            torch._foreach_lerp_(self.average_, self.params_, 1.0 - decay)
-
-    def on_train_end(self, net, **kwargs):
-        # The module holds what early stopping restored, or the last
-        # validated average; drop the copies.
-        self.initialize()
-
-
 def _overrides(callback, method_name):
     """Whether ``callback`` has its own ``method_name`` hook (not ``Callback``'s no-op)."""
     hook = getattr(callback, method_name)
     return getattr(hook, "__func__", None) is not getattr(Callback, method_name)
-
-
-class QuietPrintLog(PrintLog):
-    """skorch's :class:`~skorch.callbacks.PrintLog`, which formats no table when ``verbose=0``.
-
-    skorch's version tabulates every epoch's row and then decides whether
-    to print it; for a small network that costs as much as several batches.
-    """
-
-    def on_epoch_end(self, net, **kwargs):
-        if net.verbose:
-            super().on_epoch_end(net, **kwargs)
 
 
 class BatchHistory(History):
@@ -370,6 +194,40 @@ _ARCHITECTURE = (
     "n_features", "n_targets", "n_components", "covariance_type", "hidden_layer_sizes",
     "activation",
 )
+
+
+def learning_curves(net, offset, validated):
+    """The learning curves of a fitted net, in nats in the units of y.
+
+    Parameters
+    ----------
+    net : GuardedNet
+        Fitted; its history holds ``train_loss`` (and ``valid_loss``) per epoch.
+    offset : float
+        Added to a standardized mean NLL to put it in the units of y.
+    validated : bool
+        Whether the last fit held out a validation split.
+
+    Returns
+    -------
+    loss_curve : list of float
+        Mean training NLL per epoch.
+    validation_scores : list of float or None
+        Mean validation log-likelihood per epoch (NaN where an epoch was not
+        validated); None when ``validated`` is False.
+    best_epoch : int
+        The epoch whose weights the net holds (1-based).
+    best_validation_score : float or None
+    """
+    history = net.history
+    loss_curve = [float(row["train_loss"]) + offset for row in history]
+    if not (validated and history):
+        return loss_curve, None, len(history), None
+    scores = [-(float(row["valid_loss"]) + offset) if "valid_loss" in row else float("nan")
+              for row in history]
+    best = getattr(dict(net.callbacks_).get("stopping"), "best_epoch_", 0)
+    best = best if 1 <= best <= len(history) else len(history)
+    return loss_curve, scores, best, scores[best - 1]
 
 
 def is_plain(net):

@@ -1,0 +1,230 @@
+"""The training plan: every "auto" rule of ``MDNRegressor`` in one place.
+
+:func:`resolve_plan` turns the estimator's parameters and the shape of the
+data into a frozen :class:`TrainingPlan`: whether a validation split is held
+out and how large it is, the batch size, the patience, the noise levels, the
+warm-up of "full" covariances, the learning-rate schedule and weight
+averaging. It is pure Python (no torch, no skorch), so every rule can be
+tested at its boundaries without fitting anything; :mod:`skmdn._training`
+builds the skorch net from the plan.
+"""
+
+from dataclasses import dataclass
+
+#: Below this many rows, ``"auto"`` turns off early stopping and noise: a
+#: validation split of a handful of rows says nothing, and training stays a
+#: deterministic function of the (weighted) data.
+AUTO_MIN_SAMPLES = 100
+
+#: ``batch_size="auto"`` aims at this many optimizer steps per epoch, within
+#: [AUTO_BATCH_MIN, AUTO_BATCH_MAX] rows per batch. Twenty rather than ten
+#: lowered the UCI test NLL of the small data sets (docs/benchmarks/quality.rst).
+AUTO_BATCHES = 20
+AUTO_BATCH_MIN, AUTO_BATCH_MAX = 32, 200
+
+#: ``n_iter_no_change="auto"`` with validation: about this many optimizer steps
+#: of patience, clipped to [MIN, MAX] epochs (measured in docs/benchmarks/quality.rst).
+AUTO_PATIENCE_STEPS = 4000
+AUTO_PATIENCE_MIN, AUTO_PATIENCE_MAX = 50, 200
+#: ``n_iter_no_change="auto"`` without validation: the training NLL of a tiny
+#: data set keeps creeping down long after the fit stops improving.
+AUTO_PATIENCE_NO_VALIDATION = 10
+
+#: The ``"auto"`` noise is ``NOISE_FACTOR * n ** (-1 / (4 + p + d))``.
+NOISE_FACTOR = 0.1
+
+#: "full" covariances of a multi-output target start with their correlations
+#: held at zero for ``min(WARMUP_MAX_EPOCHS, max_iter // 4)`` epochs.
+WARMUP_MAX_EPOCHS = 20
+
+
+#: The estimator parameters that :func:`resolve_plan` reads, by their names.
+PLAN_PARAMETERS = (
+    "covariance_type", "batch_size", "max_iter", "early_stopping", "validation_fraction",
+    "n_iter_no_change", "tol", "lr_schedule", "ema_decay", "input_noise", "target_noise",
+)
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """How one call of ``fit`` (or ``partial_fit``) trains, with every rule resolved.
+
+    Attributes
+    ----------
+    n_samples : int
+        Rows given to fit.
+    n_valid : int
+        Rows held out for validation; 0 without a validation split.
+    batch_size : int
+        Rows per optimizer step.
+    max_epochs : int
+        Epochs to run at most.
+    patience : int or None
+        Epochs without an improvement of ``tol`` before training stops;
+        None for a plain pass (``partial_fit``), which never stops early.
+    tol : float
+        Smallest improvement of the monitored loss that counts.
+    input_noise, target_noise : float
+        Standard deviations of the training noise, in standardized units.
+    schedule : {"plateau", "cosine", "constant"}
+        Learning-rate schedule; "plateau" only with a validation split.
+    plateau_patience : int
+        Epochs without improvement before "plateau" halves the rate.
+    ema_decay : float or None
+        Decay of the weight average; None when weights are not averaged
+        (there is no validation split, or averaging is off).
+    warmup_epochs : int
+        Epochs during which "full" correlations are held at zero; 0 when
+        there are none to hold.
+
+    Examples
+    --------
+    >>> from skmdn._plan import resolve_plan
+    >>> plan = resolve_plan(n_samples=4000, n_features=1, n_targets=1)
+    >>> plan.validate, plan.n_valid, plan.batch_size, plan.patience
+    (True, 400, 180, 200)
+    """
+
+    n_samples: int
+    n_valid: int
+    batch_size: int
+    max_epochs: int
+    patience: "int | None"
+    tol: float
+    input_noise: float
+    target_noise: float
+    schedule: str
+    plateau_patience: int
+    ema_decay: "float | None"
+    warmup_epochs: int
+
+    @property
+    def validate(self):
+        """Whether a validation split is held out."""
+        return self.n_valid > 0
+
+    @property
+    def n_train(self):
+        """Rows trained on."""
+        return self.n_samples - self.n_valid
+
+    @property
+    def monitor(self):
+        """The history key that early stopping and the schedule watch."""
+        return "valid_loss" if self.validate else "train_loss"
+
+
+def n_valid_rows(n_samples, fraction):
+    """Rows a validation split of ``fraction`` holds out of ``n_samples``.
+
+    At least one, and at least one left to train on.
+
+    Examples
+    --------
+    >>> n_valid_rows(100, 0.1), n_valid_rows(2, 0.1), n_valid_rows(1000, 0.5)
+    (10, 1, 500)
+    """
+    return min(max(1, int(round(fraction * n_samples))), n_samples - 1)
+
+
+def uses_validation(early_stopping, n_samples):
+    """Whether ``early_stopping`` holds out a validation split of ``n_samples`` rows."""
+    if early_stopping == "auto":
+        return n_samples >= AUTO_MIN_SAMPLES
+    return bool(early_stopping) and n_samples >= 2
+
+
+def auto_batch_size(n_train):
+    """``batch_size="auto"``: about AUTO_BATCHES steps per epoch, in [32, 200], at most n."""
+    return min(n_train, max(AUTO_BATCH_MIN, min(AUTO_BATCH_MAX, n_train // AUTO_BATCHES)))
+
+
+def auto_patience(n_train, batch_size):
+    """``n_iter_no_change="auto"`` with validation: about AUTO_PATIENCE_STEPS steps."""
+    steps_per_epoch = -(-n_train // batch_size)
+    epochs = -(-AUTO_PATIENCE_STEPS // steps_per_epoch)
+    return int(min(AUTO_PATIENCE_MAX, max(AUTO_PATIENCE_MIN, epochs)))
+
+
+def auto_noise(n_samples, n_features, n_targets):
+    """The ``"auto"`` noise standard deviation (0 below AUTO_MIN_SAMPLES rows)."""
+    if n_samples < AUTO_MIN_SAMPLES:
+        return 0.0
+    return NOISE_FACTOR * n_samples ** (-1.0 / (4.0 + n_features + n_targets))
+
+
+def resolve_plan(
+    *,
+    n_samples,
+    n_features,
+    n_targets,
+    covariance_type="full",
+    batch_size="auto",
+    max_iter=1000,
+    early_stopping="auto",
+    validation_fraction=0.1,
+    n_iter_no_change="auto",
+    tol=1e-4,
+    lr_schedule="plateau",
+    ema_decay=0.99,
+    input_noise=0.0,
+    target_noise=0.0,
+    single_pass=False,
+):
+    """Resolve the estimator's training parameters for data of a given shape.
+
+    Parameters
+    ----------
+    n_samples, n_features, n_targets : int
+        Shape of the training data.
+    covariance_type, batch_size, max_iter, early_stopping, \
+validation_fraction, n_iter_no_change, tol, lr_schedule, ema_decay, \
+input_noise, target_noise
+        As the parameters of :class:`~skmdn.MDNRegressor` (validated there).
+    single_pass : bool, default=False
+        Plan one plain epoch, as ``partial_fit`` runs it: no validation
+        split, stopping rule, schedule, weight averaging or warm-up.
+
+    Returns
+    -------
+    TrainingPlan
+    """
+    n_samples = int(n_samples)
+    validate = not single_pass and uses_validation(early_stopping, n_samples)
+    n_valid = n_valid_rows(n_samples, validation_fraction) if validate else 0
+    n_train = n_samples - n_valid
+    if batch_size == "auto":
+        batch_size = auto_batch_size(n_train)
+    batch_size = int(batch_size)
+    noise = auto_noise(n_samples, n_features, n_targets)
+    input_noise, target_noise = (
+        noise if value == "auto" else float(value) for value in (input_noise, target_noise)
+    )
+    if single_pass:
+        patience = None
+    elif n_iter_no_change != "auto":
+        patience = int(n_iter_no_change)
+    elif validate:
+        patience = auto_patience(n_train, batch_size)
+    else:
+        patience = AUTO_PATIENCE_NO_VALIDATION
+    schedule = lr_schedule
+    if single_pass or (schedule == "plateau" and not validate):
+        schedule = "constant"
+    warmup = 0
+    if not single_pass and covariance_type == "full" and n_targets > 1:
+        warmup = min(WARMUP_MAX_EPOCHS, int(max_iter) // 4)
+    return TrainingPlan(
+        n_samples=n_samples,
+        n_valid=n_valid,
+        batch_size=batch_size,
+        max_epochs=1 if single_pass else int(max_iter),
+        patience=patience,
+        tol=float(tol),
+        input_noise=input_noise,
+        target_noise=target_noise,
+        schedule=schedule,
+        plateau_patience=max(1, (patience or 1) // 3),
+        ema_decay=ema_decay if validate else None,
+        warmup_epochs=warmup,
+    )
