@@ -7,6 +7,9 @@ split and on the test set. Reports the test NLL at the epoch with the best
 validation NLL, for the raw weights (what early stopping keeps) and the EMA.
 
     python benchmarks/experiments/ema_probe.py 0.99 0.999
+    TASK=concrete UCI_DIR=path/to/uci python benchmarks/experiments/ema_probe.py 0.99
+
+The probe is a skorch callback passed through ``callbacks=``.
 """
 import os
 import sys
@@ -17,8 +20,11 @@ import torch
 from skorch.callbacks import Callback
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from skmdn import MDNRegressor, _mixture, _regressor
-from skmdn.datasets import load_uci, make_inverted_sinusoid
+from skmdn import MDNRegressor, _mixture
+from skmdn.datasets import make_inverted_sinusoid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from uci_data import load_uci  # noqa: E402
 
 warnings.simplefilter("ignore")
 task = os.environ.get("TASK", "sin")
@@ -27,8 +33,7 @@ if task == "sin":
     X, y = make_inverted_sinusoid(n, random_state=0)
     Xt, yt = make_inverted_sinusoid(36000, random_state=1)
 else:
-    X, Xt, y, yt = load_uci(task, int(os.environ.get("SPLIT", 0)),
-                            data_dir=os.environ.get("UCI_DIR"))
+    X, Xt, y, yt = load_uci(task, int(os.environ.get("SPLIT", 0)), os.environ["UCI_DIR"])
 decays = [float(a) for a in sys.argv[1:]]
 
 
@@ -61,23 +66,13 @@ class Probe(Callback):
         self.rows.append(row)
 
 
-probe = Probe()
-build = _regressor.MDNRegressor._build_net
-
-
-def build_with_probe(self, *a):
-    net = build(self, *a)
-    net.callbacks.append(("probe", probe))
-    return net
-
-
-_regressor.MDNRegressor._build_net = build_with_probe
 # The built-in average is off (the probe compares raw and averaged weights);
 # BATCH overrides the automatic batch size (the probe tables in quality.rst ran
 # when "auto" was a tenth of the training rows, not a twentieth).
 batch = int(os.environ["BATCH"]) if "BATCH" in os.environ else "auto"
-m = MDNRegressor(n_components=5, random_state=0, ema_decay=None, batch_size=batch).fit(X, y)
-r = np.array(probe.rows)
+m = MDNRegressor(n_components=5, random_state=0, ema_decay=None, batch_size=batch,
+                 callbacks=[("probe", Probe())]).fit(X, y)
+r = np.array(dict(m.net_.callbacks_)["probe"].rows)
 shift = np.log(np.std(y, axis=0)).sum()
 best = r[:, 0].argmin()
 print(f"{task}: raw test at best valid epoch {best + 1}: {r[best, 1] + shift:.4f} "
