@@ -1,22 +1,23 @@
 """Accuracy figures of the distribution math: CRPS vs Monte Carlo, ppf(cdf(y)), 2-D covariance.
 
-Prints the worst errors over the same random cases the tests in
-``tests/test_distribution.py`` check. Run from the repository root::
+Prints the worst errors over the same random cases that ``tests/test_mixture.py``
+and ``tests/test_distribution.py`` check (both take them from
+:mod:`skmdn._testing`). Run from the repository root::
 
-    OMP_NUM_THREADS=1 PYTHONPATH=.:tests python benchmarks/distribution_accuracy.py
+    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/distribution_accuracy.py
 """
 
 import numpy as np
 import torch
-from test_distribution import (
+
+from skmdn import _mixture, _mixture_1d
+from skmdn._testing import (
     crps_case,
     sample_crps,
     stratified_mixture_draws,
     two_target_covariance_errors,
     univariate_mixtures,
 )
-
-from skmdn import _mixture, _mixture_1d
 
 
 def crps_vs_monte_carlo():

@@ -1,5 +1,7 @@
 """Run the stress cases of tests/test_stress.py and print the table of docs/guide/robustness.rst.
 
+The cases live in :mod:`skmdn._testing` (``STRESS_CASES``), shared with the test.
+
 Usage::
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/stress_table.py [--fast]
@@ -12,28 +14,18 @@ the cases that the test suite marks slow.
 """
 
 import argparse
-import importlib.util
-import pathlib
 import time
 import warnings
 
 import numpy as np
 
 from skmdn import MDNRegressor
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def load_stress_module():
-    spec = importlib.util.spec_from_file_location("test_stress", ROOT / "tests" / "test_stress.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from skmdn._testing import STRESS_CASES, STRESS_PARAMS, run_stress_case, smooth_data
 
 
-def divergence_cases(stress):
+def divergence_cases():
     """Training set-ups that blow up on purpose, as (name, data, params)."""
-    data = stress._smooth(200, dtype=np.float32)
+    data = smooth_data(200, dtype=np.float32)
     return [
         (f"learning_rate_init={lr:g}, activation={act}, float32", data,
          {"learning_rate_init": lr, "activation": act})
@@ -74,18 +66,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="skip the slow cases")
     args = parser.parse_args()
-    stress = load_stress_module()
     rows = []
-    for case in stress.CASES:
+    for case in STRESS_CASES:
         if args.fast and case.slow:
             continue
         name = case.name + (" (slow)" if case.slow else "")
         error = case.error[0] if case.error else None
-        rows.append(row(name, lambda c=case: stress.run_case(c), case.check, error))
-    for name, data, params in divergence_cases(stress):
+        rows.append(row(name, lambda c=case: run_stress_case(c), case.check, error))
+    for name, data, params in divergence_cases():
         def fit(data=data, params=params):
             X, y = data(np.random.default_rng(0))
-            return MDNRegressor(**{**stress.FAST, **params}).fit(X, y), X, y
+            return MDNRegressor(**{**STRESS_PARAMS, **params}).fit(X, y), X, y
         rows.append(row(name, fit))
     print_table(rows)
 
