@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks, with no expected failures."""
 
+import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmdn import MDNRegressor
@@ -9,6 +10,9 @@ INSTANCES = [
     for cov in ("full", "diag", "spherical")
     for point in ("mean", "mode")
 ] + [MDNRegressor(covariance_type="full", point_estimate="median")]
+# On a machine with CUDA, every check (pickling included) also runs on the GPU.
+if torch.cuda.is_available():
+    INSTANCES.append(MDNRegressor(device="cuda"))
 
 
 @parametrize_with_checks(INSTANCES)
