@@ -1,4 +1,4 @@
-"""The estimator's distribution methods (quantiles, intervals, variance, median) and metrics."""
+"""skmdn.metrics: the metric values against the predicted distribution, calibration, scorers."""
 
 from functools import partial
 
@@ -36,44 +36,6 @@ def bimodal():
 def model(bimodal):
     X, y = bimodal
     return MDNRegressor(n_components=3, max_iter=40, random_state=0).fit(X, y)
-
-
-def test_quantiles_intervals_and_variance(bimodal, model):
-    X = bimodal[0][:50]
-    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
-    quantiles = model.predict_quantiles(X, levels)
-    assert quantiles.shape == (50, 5)
-    assert np.all(np.diff(quantiles, axis=1) > 0)
-    dist = model.predict_dist(X)
-    np.testing.assert_allclose(dist.cdf(quantiles), np.tile(levels, (50, 1)), atol=1e-9)
-    interval = model.predict_interval(X, coverage=0.9)
-    np.testing.assert_allclose(interval, quantiles[:, [0, 4]])
-    np.testing.assert_allclose(model.predict_var(X), dist.var())
-    assert model.predict_quantiles(X, 0.5).shape == (50, 1)
-    with pytest.raises(ValueError, match="coverage"):
-        model.predict_interval(X, coverage=1.5)
-
-
-def test_median_point_estimate(bimodal, model):
-    X = bimodal[0][:50]
-    median = model.set_params(point_estimate="median").predict(X)
-    model.set_params(point_estimate="mean")
-    np.testing.assert_allclose(median, model.predict_quantiles(X, 0.5)[:, 0])
-    np.testing.assert_allclose(model.predict_dist(X).cdf(median), 0.5, atol=1e-9)
-
-
-def test_multi_output_median_is_the_vector_of_marginal_medians():
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(200, 2))
-    Y = np.column_stack([X[:, 0], X[:, 0] * X[:, 1]]) + 0.1 * rng.normal(size=(200, 2))
-    mdn = MDNRegressor(n_components=2, point_estimate="median", max_iter=10, random_state=0)
-    median = mdn.fit(X, Y).predict(X[:20])
-    assert median.shape == (20, 2)
-    dist = mdn.predict_dist(X[:20])
-    for j in range(2):
-        np.testing.assert_allclose(dist.marginal(j).cdf(median[:, j]), 0.5, atol=1e-9)
-    assert mdn.predict_quantiles(X[:20], [0.1, 0.9]).shape == (20, 2, 2)
-    assert mdn.predict_interval(X[:20]).shape == (20, 2, 2)
 
 
 def test_targets_drawn_from_the_model_are_calibrated(model):

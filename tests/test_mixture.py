@@ -1,11 +1,17 @@
-"""The pure-torch mixture math against scipy.stats."""
+"""The pure-torch mixture math (``_mixture``, ``_mixture_1d``) against scipy.stats."""
 
 import numpy as np
 import pytest
 import torch
 from scipy import stats
 
-from skmdn import _mixture
+from skmdn import _mixture, _mixture_1d
+from skmdn._testing import (
+    crps_case,
+    sample_crps,
+    stratified_mixture_draws,
+    univariate_mixtures,
+)
 
 
 def random_mixture(rng, n, k, d, form):
@@ -116,3 +122,94 @@ def test_sample_moments_and_seed(form):
     assert torch.all(err < 0.02)
     again = _mixture.sample(logits, means, scales, 100_000, torch.Generator().manual_seed(0))
     assert torch.equal(draws, again)
+
+
+# ------------------------------------------------- the mode search (1-D Newton)
+def _random_1d_mixtures(n, k, seed):
+    rng = np.random.default_rng(seed)
+    logits = torch.tensor(rng.normal(size=(n, k)))
+    means = torch.tensor(rng.normal(scale=1.5, size=(n, k, 1)))
+    scales = torch.tensor(rng.uniform(0.05, 1.0, size=(n, k, 1)))
+    # Two nearly merged components: a flat, slowly converging top.
+    means[0, :2, 0] = torch.tensor([0.0, 0.9])
+    scales[0, :2, 0] = 0.5
+    logits[0, :2] = 5.0
+    return logits, means, scales
+
+
+def test_mode_1d_is_the_highest_point_of_a_fine_grid():
+    logits, means, scales = _random_1d_mixtures(20, 5, seed=0)
+    mode = _mixture.mode(logits, means, scales)[:, 0].numpy()
+    grid = np.linspace(-6, 6, 120001)
+    w = torch.softmax(logits, -1).numpy()
+    pdf = (w[:, :, None] * stats.norm.pdf(grid, means.numpy(), scales.numpy())).sum(1)
+    on_grid = grid[pdf.argmax(1)]
+    np.testing.assert_allclose(mode, on_grid, atol=1e-4)
+    best = _mixture.log_prob(logits, means, scales, torch.tensor(mode)[:, None]).numpy()
+    assert np.all(best >= np.log(pdf.max(1)) - 1e-9)
+
+
+def test_mode_without_newton_agrees_for_several_dimensions():
+    # The multivariate path (mean-shift on active starts) against the 1-D
+    # Newton path on a 1-D mixture written with Cholesky factors.
+    logits, means, scales = _random_1d_mixtures(30, 4, seed=1)
+    newton = _mixture.mode(logits, means, scales)
+    shift = _mixture.mode(logits, means, scales.unsqueeze(-1), max_iter=5000, tol=1e-12)
+    np.testing.assert_allclose(newton.numpy(), shift.numpy(), atol=1e-5)
+
+
+# -------------------------------------------------- _mixture_1d: cdf, ppf, crps
+@pytest.mark.parametrize("k", range(1, 21))
+def test_closed_form_crps_matches_monte_carlo(k):
+    rng, _, w, means, sds, y, closed = crps_case(k)
+    for i in range(3):
+        mc = sample_crps(stratified_mixture_draws(rng, w[i], means[i], sds[i], 100_000), y[i])
+        assert abs(mc - closed[i]) <= 0.01 * closed[i]
+
+
+def test_crps_of_one_gaussian_is_the_textbook_formula():
+    z = np.linspace(-4, 4, 9)
+    sd = 1.7
+    expected = sd * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z) - 1 / np.sqrt(np.pi))
+    got = _mixture_1d.crps(
+        torch.zeros(9, 1), torch.zeros(9, 1), torch.full((9, 1), sd, dtype=torch.float64),
+        torch.as_tensor(z * sd),
+    )
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_cdf_matches_scipy():
+    rng = np.random.default_rng(0)
+    logits, means, sds, w, y = univariate_mixtures(rng, 200, 4)
+    expected = (w * stats.norm.cdf(y[:, None], means, sds)).sum(-1)
+    got = _mixture_1d.cdf(*map(torch.as_tensor, (logits, means, sds, y))).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 20])
+def test_ppf_inverts_cdf(k):
+    rng = np.random.default_rng(k)
+    logits, means, sds, _, y = univariate_mixtures(rng, 3000, k)
+    params = [torch.as_tensor(a) for a in (logits, means, sds)]
+    q = _mixture_1d.cdf(*params, torch.as_tensor(y))
+    back = _mixture_1d.ppf(*params, q).numpy()
+    np.testing.assert_allclose(back, y, rtol=0, atol=1e-6)
+
+
+def test_ppf_of_one_gaussian_matches_scipy_far_in_both_tails():
+    q = np.array([1e-300, 1e-12, 1e-3, 0.2, 0.5, 0.8, 1 - 1e-3, 1 - 1e-12])
+    got = _mixture_1d.ppf(
+        torch.zeros(1), torch.full((1,), 2.0, dtype=torch.float64),
+        torch.full((1,), 3.0, dtype=torch.float64), torch.as_tensor(q),
+    ).numpy()
+    np.testing.assert_allclose(got, stats.norm.ppf(q, 2.0, 3.0), rtol=1e-9)
+
+
+def test_quantiles_are_monotone_and_end_at_infinity():
+    rng = np.random.default_rng(1)
+    logits, means, sds, _, _ = univariate_mixtures(rng, 300, 6)
+    q = torch.linspace(0, 1, 201, dtype=torch.float64)
+    params = [torch.as_tensor(a)[:, None] for a in (logits, means, sds)]
+    x = _mixture_1d.ppf(*params, q).numpy()
+    assert np.all(np.diff(x, axis=1) > 0)
+    assert np.all(x[:, 0] == -np.inf) and np.all(x[:, -1] == np.inf)

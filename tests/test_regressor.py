@@ -1,9 +1,6 @@
-"""Behaviour of MDNRegressor: scikit-learn tools, multimodal targets, errors."""
+"""MDNRegressor: scikit-learn tools, multimodal targets, distribution methods, sample
+weights, errors."""
 
-import io
-import pickle
-
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,26 +117,6 @@ def test_clone_and_reproducible_fit():
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
-@pytest.mark.parametrize("dump", ["pickle", "joblib"])
-def test_persistence_round_trip(dump):
-    X, y = make_inverted_sinusoid(200, random_state=0)
-    mdn = MDNRegressor(**FAST).fit(X, y)
-    buf = io.BytesIO()
-    if dump == "pickle":
-        pickle.dump(mdn, buf)
-        buf.seek(0)
-        loaded = pickle.load(buf)
-    else:
-        joblib.dump(mdn, buf)
-        buf.seek(0)
-        loaded = joblib.load(buf)
-    np.testing.assert_array_equal(loaded.predict(X), mdn.predict(X))
-    np.testing.assert_array_equal(loaded.score_samples(X, y), mdn.score_samples(X, y))
-    np.testing.assert_array_equal(
-        loaded.sample(X, 3, random_state=1), mdn.sample(X, 3, random_state=1)
-    )
-
-
 def test_dataframe_input_keeps_feature_names():
     X, y = make_robot_arm(200, random_state=0)
     df = pd.DataFrame(X, columns=["x1", "x2"])
@@ -204,6 +181,150 @@ def test_silent_by_default(capsys):
     X, y = make_inverted_sinusoid(100, random_state=0)
     MDNRegressor(n_components=2, max_iter=3, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------------ distribution methods
+@pytest.fixture(scope="module")
+def bimodal():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(600, 1))
+    y = np.where(rng.random(600) < 0.5, 1.0, -1.0) * X.ravel() + 0.1 * rng.normal(size=600)
+    return X, 50.0 + 20.0 * y
+
+
+@pytest.fixture(scope="module")
+def bimodal_model(bimodal):
+    X, y = bimodal
+    return MDNRegressor(n_components=3, max_iter=40, random_state=0).fit(X, y)
+
+
+def test_quantiles_intervals_and_variance(bimodal, bimodal_model):
+    X = bimodal[0][:50]
+    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+    quantiles = bimodal_model.predict_quantiles(X, levels)
+    assert quantiles.shape == (50, 5)
+    assert np.all(np.diff(quantiles, axis=1) > 0)
+    dist = bimodal_model.predict_dist(X)
+    np.testing.assert_allclose(dist.cdf(quantiles), np.tile(levels, (50, 1)), atol=1e-9)
+    interval = bimodal_model.predict_interval(X, coverage=0.9)
+    np.testing.assert_allclose(interval, quantiles[:, [0, 4]])
+    np.testing.assert_allclose(bimodal_model.predict_var(X), dist.var())
+    assert bimodal_model.predict_quantiles(X, 0.5).shape == (50, 1)
+    with pytest.raises(ValueError, match="coverage"):
+        bimodal_model.predict_interval(X, coverage=1.5)
+
+
+def test_median_point_estimate(bimodal, bimodal_model):
+    X = bimodal[0][:50]
+    median = bimodal_model.set_params(point_estimate="median").predict(X)
+    bimodal_model.set_params(point_estimate="mean")
+    np.testing.assert_allclose(median, bimodal_model.predict_quantiles(X, 0.5)[:, 0])
+    np.testing.assert_allclose(bimodal_model.predict_dist(X).cdf(median), 0.5, atol=1e-9)
+
+
+def test_multi_output_median_is_the_vector_of_marginal_medians():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 2))
+    Y = np.column_stack([X[:, 0], X[:, 0] * X[:, 1]]) + 0.1 * rng.normal(size=(200, 2))
+    mdn = MDNRegressor(n_components=2, point_estimate="median", max_iter=10, random_state=0)
+    median = mdn.fit(X, Y).predict(X[:20])
+    assert median.shape == (20, 2)
+    dist = mdn.predict_dist(X[:20])
+    for j in range(2):
+        np.testing.assert_allclose(dist.marginal(j).cdf(median[:, j]), 0.5, atol=1e-9)
+    assert mdn.predict_quantiles(X[:20], [0.1, 0.9]).shape == (20, 2, 2)
+    assert mdn.predict_interval(X[:20]).shape == (20, 2, 2)
+
+
+def test_estimator_biased_sampling_limit():
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-1, 1, size=(200, 1))
+    y = np.where(rng.random(200) < 0.5, 1.0, -1.0) * X.ravel()
+    mdn = MDNRegressor(n_components=3, max_iter=5, random_state=0).fit(X, y)
+    draws = mdn.sample(X[:10], n_samples=30, random_state=0, std_bias=np.inf)
+    means = mdn.predict_dist(X[:10]).means[..., 0]
+    assert (draws[:, :, None] == means[:, None, :]).any(-1).all()
+
+
+# ---------------------------------------------------------- sample weights
+# Full-batch float64 training is a deterministic function of the data, so
+# weighted and repeated rows can be compared exactly. N_SMALL < 100 also keeps the
+# automatic noise regularization off.
+N_SMALL = 90
+FULL_BATCH = dict(n_components=3, hidden_layer_sizes=(32,), random_state=0,
+                  early_stopping=False, batch_size=N_SMALL)
+
+
+@pytest.fixture(scope="module")
+def small_sinusoid():
+    return make_inverted_sinusoid(N_SMALL, random_state=0)
+
+
+def test_integer_weights_fit_like_repeated_rows(small_sinusoid):
+    X, y = small_sinusoid
+    counts = np.random.default_rng(1).integers(0, 3, size=len(y))
+    keep = np.repeat(np.arange(len(y)), counts)
+    assert len(keep) <= 200  # full batch on both sides
+    weighted = MDNRegressor(max_iter=20, **FULL_BATCH).fit(X, y, sample_weight=counts)
+    repeated = MDNRegressor(max_iter=20, **FULL_BATCH).fit(X[keep], y[keep])
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(weighted.y_scale_, repeated.y_scale_, rtol=1e-12)
+
+
+def test_weights_match_repeated_rows_in_expectation_with_mini_batches():
+    # Two branches, y = +1 and y = -1; branch A carries weight 3. Weighted
+    # mini-batch training and training on A's rows repeated 3 times must both
+    # give branch A a mixture weight near 3/4; unweighted training gives 1/2.
+    rng = np.random.default_rng(0)
+    n = 1000
+    X = rng.uniform(-1, 1, size=(n, 1))
+    branch_a = np.arange(n) < n // 2
+    y = np.where(branch_a, 1.0, -1.0) + 0.05 * rng.normal(size=n)
+    w = np.where(branch_a, 3.0, 1.0)
+    params = dict(n_components=2, hidden_layer_sizes=(16,), batch_size=50, max_iter=40,
+                  random_state=0, early_stopping=False)
+
+    def weight_of_branch_a(mdn):
+        dist = mdn.predict_dist(X[:200])
+        near_a = np.abs(dist.means[..., 0] - 1.0) < 0.5
+        return np.mean(np.sum(dist.weights * near_a, axis=1))
+
+    weighted = MDNRegressor(**params).fit(X, y, sample_weight=w)
+    rows = np.r_[np.repeat(np.flatnonzero(branch_a), 3), np.flatnonzero(~branch_a)]
+    repeated = MDNRegressor(**params).fit(X[rows], y[rows])
+    plain = MDNRegressor(**params).fit(X, y)
+    assert weight_of_branch_a(weighted) == pytest.approx(0.75, abs=0.04)
+    assert weight_of_branch_a(repeated) == pytest.approx(0.75, abs=0.04)
+    assert weight_of_branch_a(plain) == pytest.approx(0.5, abs=0.04)
+
+
+def test_zero_weight_rows_are_ignored(small_sinusoid):
+    X, y = small_sinusoid
+    w = np.r_[np.ones(45), np.zeros(N_SMALL - 45)]
+    a = MDNRegressor(max_iter=10, **FULL_BATCH).fit(X, y, sample_weight=w)
+    b = MDNRegressor(max_iter=10, **FULL_BATCH).fit(X[:45], y[:45])
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("w, match", [
+    (np.zeros(N_SMALL), "at least one non-zero"),
+    (np.r_[-1.0, np.ones(N_SMALL - 1)], "Negative values"),
+    (np.r_[np.nan, np.ones(N_SMALL - 1)], "NaN"),
+    (np.ones(N_SMALL - 10), "shape"),
+])
+def test_invalid_weights_are_refused_as_scikit_learn_does(small_sinusoid, w, match):
+    X, y = small_sinusoid
+    with pytest.raises(ValueError, match=match):
+        MDNRegressor(**FULL_BATCH).fit(X, y, sample_weight=w)
+
+
+def test_huge_and_tiny_weights_are_fine(small_sinusoid):
+    X, y = small_sinusoid
+    a = MDNRegressor(max_iter=5, **FULL_BATCH).fit(X, y, sample_weight=np.full(N_SMALL, 1e300))
+    b = MDNRegressor(max_iter=5, **FULL_BATCH).fit(X, y, sample_weight=np.full(N_SMALL, 1e-300))
+    c = clone(a).fit(X, y)
+    np.testing.assert_allclose(a.predict(X), c.predict(X), rtol=1e-12)
+    np.testing.assert_allclose(b.predict(X), c.predict(X), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- bad input

@@ -6,7 +6,6 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
 
 from skmdn import MDNRegressor
 from skmdn._module import MixtureNLLLoss
@@ -197,73 +196,6 @@ def test_weighted_loss_equals_the_loss_on_repeated_rows():
     weighted = loss((logits, means, scales), (y, weight))
     repeated = loss((logits[repeat], means[repeat], scales[repeat]), y[repeat])
     assert weighted.item() == pytest.approx(repeated.item(), rel=1e-12)
-
-
-def test_integer_weights_fit_like_repeated_rows(data):
-    X, y = data
-    counts = np.random.default_rng(1).integers(0, 3, size=len(y))
-    keep = np.repeat(np.arange(len(y)), counts)
-    assert len(keep) <= 200  # full batch on both sides
-    weighted = MDNRegressor(max_iter=20, **FAST).fit(X, y, sample_weight=counts)
-    repeated = MDNRegressor(max_iter=20, **FAST).fit(X[keep], y[keep])
-    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(weighted.y_scale_, repeated.y_scale_, rtol=1e-12)
-
-
-def test_weights_match_repeated_rows_in_expectation_with_mini_batches():
-    # Two branches, y = +1 and y = -1; branch A carries weight 3. Weighted
-    # mini-batch training and training on A's rows repeated 3 times must both
-    # give branch A a mixture weight near 3/4; unweighted training gives 1/2.
-    rng = np.random.default_rng(0)
-    n = 1000
-    X = rng.uniform(-1, 1, size=(n, 1))
-    branch_a = np.arange(n) < n // 2
-    y = np.where(branch_a, 1.0, -1.0) + 0.05 * rng.normal(size=n)
-    w = np.where(branch_a, 3.0, 1.0)
-    params = dict(n_components=2, hidden_layer_sizes=(16,), batch_size=50, max_iter=40,
-                  random_state=0, early_stopping=False)
-
-    def weight_of_branch_a(mdn):
-        dist = mdn.predict_dist(X[:200])
-        near_a = np.abs(dist.means[..., 0] - 1.0) < 0.5
-        return np.mean(np.sum(dist.weights * near_a, axis=1))
-
-    weighted = MDNRegressor(**params).fit(X, y, sample_weight=w)
-    rows = np.r_[np.repeat(np.flatnonzero(branch_a), 3), np.flatnonzero(~branch_a)]
-    repeated = MDNRegressor(**params).fit(X[rows], y[rows])
-    plain = MDNRegressor(**params).fit(X, y)
-    assert weight_of_branch_a(weighted) == pytest.approx(0.75, abs=0.04)
-    assert weight_of_branch_a(repeated) == pytest.approx(0.75, abs=0.04)
-    assert weight_of_branch_a(plain) == pytest.approx(0.5, abs=0.04)
-
-
-def test_zero_weight_rows_are_ignored(data):
-    X, y = data
-    w = np.r_[np.ones(45), np.zeros(N - 45)]
-    a = MDNRegressor(max_iter=10, **FAST).fit(X, y, sample_weight=w)
-    b = MDNRegressor(max_iter=10, **FAST).fit(X[:45], y[:45])
-    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-7, atol=1e-9)
-
-
-@pytest.mark.parametrize("w, match", [
-    (np.zeros(N), "at least one non-zero"),
-    (np.r_[-1.0, np.ones(N - 1)], "Negative values"),
-    (np.r_[np.nan, np.ones(N - 1)], "NaN"),
-    (np.ones(N - 10), "shape"),
-])
-def test_invalid_weights_are_refused_as_scikit_learn_does(data, w, match):
-    X, y = data
-    with pytest.raises(ValueError, match=match):
-        MDNRegressor(**FAST).fit(X, y, sample_weight=w)
-
-
-def test_huge_and_tiny_weights_are_fine(data):
-    X, y = data
-    a = MDNRegressor(max_iter=5, **FAST).fit(X, y, sample_weight=np.full(N, 1e300))
-    b = MDNRegressor(max_iter=5, **FAST).fit(X, y, sample_weight=np.full(N, 1e-300))
-    c = clone(a).fit(X, y)
-    np.testing.assert_allclose(a.predict(X), c.predict(X), rtol=1e-12)
-    np.testing.assert_allclose(b.predict(X), c.predict(X), rtol=1e-12)
 
 
 # ------------------------------------------------------ the lean batch loop
