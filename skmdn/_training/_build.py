@@ -55,7 +55,14 @@ def user_callbacks(callbacks):
                 f"The callback name {name!r} is taken by one of skmdn's own callbacks "
                 f"({', '.join(OWN_CALLBACKS)}); choose another name."
             )
-        pairs.append((name, copy.deepcopy(cb)))
+        try:
+            pairs.append((name, copy.deepcopy(cb)))
+        except Exception as exc:  # noqa: BLE001 - what cannot be copied cannot be pickled
+            raise TypeError(
+                f"The callback {name or type(cb).__name__!r} ({type(cb).__name__}) cannot be "
+                f"copied or pickled: {exc}. skmdn trains on a copy of each callback, and a "
+                "fitted model pickles its callbacks; give it picklable attributes."
+            ) from exc
     return pairs
 
 

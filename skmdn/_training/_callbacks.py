@@ -14,9 +14,11 @@
 """
 
 import math
+import sys
 
 import torch
 from skorch.callbacks import Callback, PrintLog
+from skorch.utils import Ansi
 
 #: A mean training NLL above this (nats per row, standardized targets) means
 #: the weights have blown up: a standard normal scores about 1.4 per target
@@ -200,12 +202,32 @@ class DiagonalWarmup(Callback):
         net.module_.correlation_gain = 1.0
 
 
+def _writes_to_terminal():
+    """Whether standard output is an interactive terminal (colours make sense there)."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
 class QuietPrintLog(PrintLog):
-    """skorch's :class:`~skorch.callbacks.PrintLog`, which formats no table when ``verbose=0``.
+    """skorch's :class:`~skorch.callbacks.PrintLog`, quiet when silent and plain when redirected.
 
     skorch's version tabulates every epoch's row and then decides whether
     to print it; for a small network that costs as much as several batches.
+    It also marks the best values with ANSI colour codes, which only a
+    terminal understands: when standard output is a file or a pipe, the
+    table is plain text.
     """
+
+    def format_row(self, row, key, color):
+        text = super().format_row(row, key, color)
+        if isinstance(text, str) and not _writes_to_terminal():
+            text = text.replace(Ansi.ENDC.value, "")
+            if color:
+                text = text.replace(color, "")
+        return text
 
     def on_epoch_end(self, net, **kwargs):
         if net.verbose:

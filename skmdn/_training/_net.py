@@ -8,6 +8,7 @@ callback raises on purpose to stop training (skorch's ``EarlyStopping`` does)
 passes through unchanged.
 """
 
+import pickle
 import warnings
 
 import torch
@@ -76,6 +77,22 @@ class GuardedNet(NeuralNet):
     # them with the module and optimizer, through skorch's device-mapping
     # loader, so that a model trained on a GPU loads on a CPU-only machine.
     cuda_dependent_attributes_ = ["callbacks"]  # a prefix: callbacks and callbacks_
+
+    def __getstate__(self):
+        try:
+            return super().__getstate__()
+        except (TypeError, AttributeError, pickle.PicklingError) as exc:
+            for name, cb in self.callbacks_ or []:
+                try:
+                    pickle.dumps(cb)
+                except Exception:  # noqa: BLE001 - any failure names the culprit
+                    raise TypeError(
+                        f"The callback {name!r} ({type(cb).__name__}) cannot be pickled, so "
+                        f"neither can this model: {exc}. Give the callback picklable "
+                        "attributes (or a __getstate__ that drops the others), or pass it "
+                        "only for training and refit without it before saving."
+                    ) from exc
+            raise
 
     def get_default_callbacks(self):
         callbacks = [
