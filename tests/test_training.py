@@ -1,4 +1,10 @@
-"""Interrupted and continued training, partial_fit, and sample weights."""
+"""skmdn._training, through the estimator and on its own: Ctrl-C, early stopping,
+continued training (warm_start, partial_fit), learning-rate schedules, training
+noise, the batch history, callback hooks and weight averaging.
+
+Divergence (DivergenceGuard) is tested with the other numerical trouble in
+test_stress.py.
+"""
 
 import warnings
 from unittest import mock
@@ -71,6 +77,7 @@ def test_interrupt_during_partial_fit_warns_and_keeps_the_model(data):
     np.testing.assert_array_equal(mdn.predict(X), before)
 
 
+# ---------------------------------------------------------- early stopping
 def test_early_stopping_ends_training_without_an_interrupt_warning(data):
     X, y = data
     # A tolerance no epoch can meet: the stopping rule fires after 2 epochs
@@ -80,6 +87,38 @@ def test_early_stopping_ends_training_without_an_interrupt_warning(data):
         warnings.simplefilter("error")
         mdn.fit(X, y)
     assert mdn.n_iter_ < 50
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_early_stopping_copes_with_tiny_data(n):
+    X, y = make_inverted_sinusoid(n, random_state=0)
+    if n == 1:
+        # One row is a constant target: a clear error (see docs/guide/robustness.rst).
+        with pytest.raises(ValueError, match="1 sample"):
+            MDNRegressor(n_components=2, max_iter=5, early_stopping=True).fit(X, y)
+        return
+    for early_stopping in (True, "auto"):
+        mdn = MDNRegressor(n_components=2, max_iter=5, early_stopping=early_stopping,
+                           random_state=0).fit(X, y)
+        assert np.all(np.isfinite(mdn.score_samples(X, y)))
+    auto = MDNRegressor(n_components=2, max_iter=5, random_state=0).fit(X, y)
+    assert auto.net_.train_split is None
+
+
+def test_early_stopping_auto_uses_validation_on_enough_data():
+    X, y = make_inverted_sinusoid(300, random_state=0)
+    mdn = MDNRegressor(n_components=2, max_iter=3, random_state=0).fit(X, y)
+    assert mdn.net_.train_split is not None
+    assert "valid_loss" in mdn.net_.history[-1]
+    off = MDNRegressor(n_components=2, max_iter=3, early_stopping=False,
+                       random_state=0).fit(X, y)
+    assert off.net_.train_split is None
+
+
+def test_partial_fit_refuses_early_stopping(data):
+    X, y = data
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        MDNRegressor(early_stopping=True).partial_fit(X, y)
 
 
 # ------------------------------------------------------------- warm start
@@ -175,27 +214,29 @@ def test_partial_fit_after_fit_continues_the_fitted_network(data):
     np.testing.assert_allclose(mdn.predict(X), ref.predict(X), rtol=1e-10, atol=1e-10)
 
 
-def test_partial_fit_refuses_early_stopping(data):
-    X, y = data
-    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
-        MDNRegressor(early_stopping=True).partial_fit(X, y)
+# ---------------------------------------------- schedules and training noise
+@pytest.mark.parametrize("schedule", ["plateau", "cosine", "constant"])
+def test_learning_rate_schedules(schedule):
+    X, y = make_inverted_sinusoid(300, random_state=0)
+    mdn = MDNRegressor(n_components=2, max_iter=8, lr_schedule=schedule,
+                       learning_rate_init=1e-2, random_state=0).fit(X, y)
+    lr = mdn.net_.optimizer_.param_groups[0]["lr"]
+    if schedule == "cosine":
+        assert lr < 1e-2
+    elif schedule == "constant":
+        assert lr == 1e-2
+    assert np.isfinite(mdn.loss_curve_[-1])
 
 
-# ---------------------------------------------------------- sample weights
-def test_weighted_loss_equals_the_loss_on_repeated_rows():
-    rng = np.random.default_rng(0)
-    n, k, d = 40, 3, 2
-    logits = torch.as_tensor(rng.normal(size=(n, k)))
-    means = torch.as_tensor(rng.normal(size=(n, k, d)))
-    scales = torch.as_tensor(rng.uniform(0.5, 2, size=(n, k, d)))
-    y = torch.as_tensor(rng.normal(size=(n, d)))
-    counts = rng.integers(0, 4, size=n)
-    weight = torch.as_tensor(counts / counts.mean())
-    repeat = torch.as_tensor(np.repeat(np.arange(n), counts))
-    loss = MixtureNLLLoss()
-    weighted = loss((logits, means, scales), (y, weight))
-    repeated = loss((logits[repeat], means[repeat], scales[repeat]), y[repeat])
-    assert weighted.item() == pytest.approx(repeated.item(), rel=1e-12)
+def test_noise_regularization_changes_training_but_not_inference():
+    # (The seeded noise of the batch iterator itself: test_data.py.)
+    Xs, ys = make_inverted_sinusoid(200, random_state=0)
+    params = dict(n_components=3, max_iter=10, random_state=0)
+    plain = MDNRegressor(**params).fit(Xs, ys)
+    reg = MDNRegressor(**params, input_noise=0.1, target_noise="auto").fit(Xs, ys)
+    assert not np.allclose(plain.predict(Xs), reg.predict(Xs))
+    # Inference is deterministic: no noise outside training.
+    np.testing.assert_array_equal(reg.score_samples(Xs, ys), reg.score_samples(Xs, ys))
 
 
 # ------------------------------------------------------ the lean batch loop
