@@ -160,6 +160,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         The network's floating-point type (that of X at the first fit).
     x_mean_, x_scale_ : ndarray of shape (`n_features_in_`,)
         Input standardization.
+    x_median_ : ndarray of shape (`n_features_in_`,)
+        Medians of the training inputs (the plots' default reference row).
     y_mean_, y_scale_ : ndarray of shape (`n_outputs_`,)
         Target standardization.
 
@@ -336,6 +338,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
             self._y_1d = y.ndim == 1
             self.n_outputs_ = y2.shape[1]
             self.x_mean_, self.x_scale_ = standardization(X.astype(np.float64), sample_weight)
+            self.x_median_ = np.median(X, axis=0).astype(np.float64)
             self.y_mean_, self.y_scale_ = standardization(y2, sample_weight)
             # The network computes in the dtype of X, as MLPRegressor does.
             self.dtype_ = _TORCH_DTYPES[X.dtype]
@@ -382,10 +385,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     def _build_net(self, plan, n_features, device, seed, extra_callbacks):
         architecture = dict(
             n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
-            covariance_type=self.covariance_type,
-            hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes),
-            activation=self.activation,
-        )
+            covariance_type=self.covariance_type, activation=self.activation,
+            hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
         return build_net(
             plan, architecture=architecture, learning_rate=self.learning_rate_init,
             weight_decay=self.alpha, validation_fraction=self.validation_fraction,

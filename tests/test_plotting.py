@@ -64,8 +64,12 @@ def test_plot_components_draws_one_curve_per_component(sinusoid, ax, parameter):
 def test_plot_components_rejects_bad_input(sinusoid, arm, ax):
     with pytest.raises(ValueError, match="parameter"):
         plot_components(sinusoid[0], np.zeros(3), parameter="weights", ax=ax)
-    with pytest.raises(ValueError, match="single input feature"):
+    with pytest.raises(ValueError, match="this model has 2; pass feature="):
         plot_components(arm[0], np.zeros(3), ax=ax)
+    with pytest.raises(ValueError, match="out of range"):
+        plot_components(arm[0], np.zeros(3), feature=2, ax=ax)
+    with pytest.raises(ValueError, match="one value per feature"):
+        plot_components(arm[0], np.zeros(3), feature=0, reference=[1.0], ax=ax)
 
 
 def test_plot_conditional_density_matches_score_samples(sinusoid, ax):
@@ -164,3 +168,88 @@ def test_functions_default_to_current_axes(sinusoid):
     assert plot_components(sinusoid[0], np.linspace(-5, 5, 10)) is ax
     assert isinstance(ax, Axes)
     plt.close(fig)
+
+
+# ------------------------------------------------------ multi-feature models
+@pytest.fixture(scope="module")
+def three_features():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["age", "dose", "weight"])
+    y = np.sin(2 * X["dose"]) + 0.3 * X["age"] + 0.1 * rng.normal(size=300)
+    mdn = MDNRegressor(n_components=2, hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    return mdn.fit(X, y), X, y
+
+
+def test_components_of_a_three_feature_model_against_one_feature(three_features, ax):
+    import warnings
+
+    mdn, X, y = three_features
+    grid = np.linspace(-2, 2, 25)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a plain grid must not warn about feature names
+        plot_components(mdn, grid, feature=1, ax=ax)
+    assert ax.get_xlabel() == "dose"
+    assert [line.get_label() for line in ax.lines] == ["k=0", "k=1"]
+    # The other features sit at the training medians.
+    rows = np.tile(np.median(X.to_numpy(), axis=0), (25, 1))
+    rows[:, 1] = grid
+    np.testing.assert_allclose(ax.lines[0].get_ydata(),
+                               mdn.predict_dist(_frame(rows, X.columns)).means[:, 0, 0])
+
+
+def _frame(rows, columns):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_feature_by_name_and_a_reference_row(three_features, ax):
+    mdn, X, y = three_features
+    grid = np.linspace(-2, 2, 11)
+    reference = [1.0, 0.0, -1.0]
+    plot_components(mdn, grid, feature="weight", reference=reference, parameter="weight",
+                    ax=ax)
+    rows = np.tile(reference, (11, 1))
+    rows[:, 2] = grid
+    np.testing.assert_allclose(ax.lines[1].get_ydata(),
+                               mdn.predict_dist(_frame(rows, X.columns)).weights[:, 1])
+    assert ax.get_xlabel() == "weight"
+    with pytest.raises(ValueError, match="not one of the model's features"):
+        plot_components(mdn, grid, feature="height", ax=ax)
+
+
+def test_density_and_samples_of_a_three_feature_model(three_features, ax):
+    mdn, X, y = three_features
+    xs, ys = np.linspace(-2, 2, 9), np.linspace(-3, 3, 7)
+    plot_conditional_density(mdn, xs, ys, feature="dose", data=(X, y), ax=ax)
+    rows = np.tile(np.median(X.to_numpy(), axis=0), (1, 1))
+    rows[0, 1] = xs[4]
+    expected = np.exp(mdn.score_samples(_frame(np.repeat(rows, 7, axis=0), X.columns), ys))
+    np.testing.assert_allclose(np.asarray(ax.collections[0].get_array())[:, 4], expected,
+                               rtol=1e-6)
+    assert ax.get_xlabel() == "dose"
+    np.testing.assert_array_equal(ax.collections[1].get_offsets()[:, 0], X["dose"])
+    fig, ax2 = plt.subplots()
+    plot_samples(mdn, X.to_numpy()[:20], n_samples=2, feature=0, data=(X, y), random_state=0,
+                 ax=ax2)
+    assert ax2.get_xlabel() == "age"
+    assert [t.get_text() for t in ax2.get_legend().get_texts()] == ["data", "samples"]
+    plt.close(fig)
+
+
+def test_default_density_range_holds_the_central_mass(sinusoid, ax):
+    mdn, X, _ = sinusoid
+    plot_mixture_density(mdn, X[:3], ax=ax)
+    grid = ax.lines[0].get_xdata()
+    q = mdn.predict_quantiles(X[:3], [0.005, 0.995])
+    assert grid.min() < q[:, 0].min() and grid.max() > q[:, 1].max()
+    # ... and not much more: a tenth of the central range on each side.
+    width = q[:, 1].max() - q[:, 0].min()
+    assert grid.max() - grid.min() == pytest.approx(1.2 * width, rel=1e-6)
+
+
+def test_coverage_has_a_legend(ax):
+    plot_coverage([0.5, 0.9], [0.5, 0.85], label="model", ax=ax)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ideal", "model"]
