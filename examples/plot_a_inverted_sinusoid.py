@@ -2,8 +2,8 @@
 A. The inverted sinusoid: one input, up to five answers
 =======================================================
 
-The reference experiment A of ``SEEDS.md`` (the Flux/Julia write-up, also done
-in PyTorch and Edward/Keras). The forward problem
+Reference experiment A (the Flux/Julia write-up, also done in PyTorch and
+Edward/Keras). The forward problem
 ``s = 7 sin(0.75 t) + 0.5 t + noise`` with ``t ~ U(-10.5, 10.5)`` is an easy
 regression. Its inverse, predicting ``t`` from ``s``, has up to five valid
 answers for one input.

@@ -2,7 +2,7 @@
 B. Bishop's toy problem: mode, mean and variance of the inverse
 ===============================================================
 
-The reference experiment B of ``SEEDS.md``, after Bishop (1994). The forward
+Reference experiment B, after Bishop (1994). The forward
 map ``t = x + 0.3 sin(2 pi x) + U(-0.1, 0.1)`` with ``x ~ U(0, 1)`` is
 single-valued; its inverse ``p(x | t)`` has three branches for ``t`` in the
 middle of the range.

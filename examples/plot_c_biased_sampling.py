@@ -2,7 +2,7 @@
 C. Twenty components in one dimension, and sampling with bias
 =============================================================
 
-The reference experiment C of ``SEEDS.md`` (a PyTorch notebook). Data: the
+Reference experiment C (a PyTorch notebook). Data: the
 inverted sinusoid of experiment A, n = 1000. Network: one hidden layer of 32
 tanh units, then one linear layer to the parameters of K = 20 Gaussians.
 Adam with learning rate 1e-3, mini-batches of 32. The notebook trains 2000

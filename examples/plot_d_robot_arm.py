@@ -2,7 +2,7 @@
 D. Inverse kinematics of a two-link robot arm
 =============================================
 
-The reference experiment D of ``SEEDS.md`` (a blog post on MDNs in PyTorch).
+Reference experiment D (a blog post on MDNs in PyTorch).
 
 **1-D part.** The inverted sinusoid with n = 3000, an MLP of three hidden
 layers of 128 ReLU units, K = 20, Adam with learning rate 1e-4, batches of

@@ -2,7 +2,7 @@
 E. Learning curves, densities for single inputs, and calibration
 ================================================================
 
-The reference experiment E of ``SEEDS.md`` (a blog post using Edward, Keras
+Reference experiment E (a blog post using Edward, Keras
 and TensorFlow). Data: the inverted sinusoid with 40000 points, 10 % (4000)
 for training and 90 % (36000) for testing. Network: two hidden layers of 15
 ReLU units, K = 20, maximum likelihood with Adam, 1000 full-batch epochs. The

@@ -2,7 +2,7 @@
 Why least squares fails on inverse problems
 ===========================================
 
-Both toy problems of ``SEEDS.md`` A and B are inverse problems: the forward
+Both toy problems of reference experiments A and B are inverse problems: the forward
 map is a function, its inverse is not. A network trained by least squares
 learns the conditional mean ``E[y | x]``, which, where several answers are
 valid, is their average, and usually not an answer itself.
@@ -36,7 +36,7 @@ def bishop(x):
 
 
 problems = {
-    # name: (data, forward map, least-squares network as in SEEDS.md)
+    # name: (data, forward map, least-squares network as in the reference experiments)
     "inverted sinusoid (A)": (make_inverted_sinusoid(2000, random_state=0), sinusoid,
                               dict(hidden_layer_sizes=(20,), activation="tanh")),
     "Bishop's toy (B)": (make_bishop_toy(1000, random_state=0), bishop,

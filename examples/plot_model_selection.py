@@ -8,7 +8,7 @@ number of components or the covariance type, score by the held-out
 log-likelihood instead: pass :func:`skmdn.metrics.log_likelihood_scorer` as
 ``scoring`` to :class:`~sklearn.model_selection.GridSearchCV`.
 
-The data are the robot arm of ``SEEDS.md`` D: a two-dimensional target (the
+The data are the robot arm of the reference experiments page D: a two-dimensional target (the
 joint angles) that takes two values for most inputs (elbow up or down), so
 both ``n_components`` and ``covariance_type`` matter. To keep the example
 under a minute, it uses 1500 points, 60 epochs per fit and 3-fold

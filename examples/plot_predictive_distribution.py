@@ -3,7 +3,7 @@ The predictive distribution: intervals, calibration and biased sampling
 =======================================================================
 
 An :class:`~skmdn.MDNRegressor` predicts a whole Gaussian mixture for every input.
-This example reads that mixture three ways on the inverted sinusoid (SEEDS.md A):
+This example reads that mixture three ways on the inverted sinusoid (reference experiment A):
 central prediction intervals from exact quantiles, a calibration check by the
 probability integral transform (PIT), and biased sampling after Graves (2013),
 where ``pi_bias`` sharpens the mixture weights and ``std_bias`` shrinks every

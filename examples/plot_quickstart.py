@@ -2,7 +2,7 @@
 Quick start: one input, several right answers
 =============================================
 
-The inverted sinusoid (SEEDS.md A) asks for ``t`` given ``s = 7 sin(0.75 t) + 0.5 t
+The inverted sinusoid (reference experiment A) asks for ``t`` given ``s = 7 sin(0.75 t) + 0.5 t
 + noise``: for most ``s`` there are three or five valid ``t``. A least-squares
 regressor predicts their average, which is none of them. An :class:`~skmdn.MDNRegressor`
 predicts the whole conditional density: its mode lands on a branch, and its

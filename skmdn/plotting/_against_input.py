@@ -254,7 +254,7 @@ def plot_samples(estimator, X, *, n_samples=1, data=None, kind="scatter", random
     if data is not None:
         X_data, y_data = (np.asarray(a, dtype=np.float64) for a in data)
         if n_outputs == 1:
-            ax.scatter(_data_column(X_data, j), y_data.ravel(), s=4, c="0.7",
+            ax.scatter(_data_column(X_data, j), y_data.ravel(), s=6, c="0.45",
                        edgecolors="none", label="data")
         else:
             ax.scatter(y_data[:, 0], y_data[:, 1], s=4, c="0.7", edgecolors="none",
