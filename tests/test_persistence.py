@@ -97,27 +97,6 @@ def test_the_cuda_mock_is_faithful():
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_the_cuda_mock_is_faithful():
-    # A bare tensor "pickled on a GPU" cannot be loaded here ...
-    with pytest.raises(RuntimeError, match="CUDA"):
-        pickle.loads(_pickled_as_if_on_cuda(torch.ones(3)))
-
-
-@pytest.fixture
-def scheduled(monkeypatch):
-    """Fit with an extra LR scheduler, a callback that holds the optimizer."""
-    build = MDNRegressor._build_net
-
-    def build_with_scheduler(self, *args, **kwargs):
-        net = build(self, *args, **kwargs)
-        net.callbacks = [*net.callbacks,
-                         ("extra_lr", LRScheduler(ReduceLROnPlateau, monitor="train_loss"))]
-        return net
-
-    monkeypatch.setattr(MDNRegressor, "_build_net", build_with_scheduler)
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 @pytest.mark.parametrize("with_scheduler", [False, True])
 def test_a_model_fitted_on_cuda_loads_on_a_cpu_only_machine(with_scheduler):
     # An extra LR scheduler is a callback that holds the optimizer.
