@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from . import _mixture
+from . import _ensemble, _mixture
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -58,13 +58,20 @@ class MDNModule(nn.Module):
         A seed rather than a ``torch.Generator``: the module's constructor
         arguments stay in a fitted model, and a generator does not survive
         pickling on a machine with CUDA.
+    n_members : int, default=1
+        Ensemble size k. With k > 1 the trunk is a TabM-style ensemble of k
+        MLPs sharing their weights (see :mod:`skmdn._ensemble`) with one head
+        per member, and the outputs are the members' mixtures pooled into one
+        of k * K components, each member weighing 1/k.
 
     Notes
     -----
     ``forward(X)`` with ``X`` of shape (n, n_features) returns
     ``(logits, means, scales)`` of shapes (n, K), (n, K, d) and either
     (n, K, d) (standard deviations; spherical ones are expanded) or
-    (n, K, d, d) (lower Cholesky factors, for "full").
+    (n, K, d, d) (lower Cholesky factors, for "full"); with ``n_members=k``,
+    K is replaced by k * K (member i's components at ``i * K`` to
+    ``i * K + K - 1``) and the logits are normalised log weights.
 
     The "full" Cholesky factor is built as ``L = M diag(s)`` with ``M`` unit
     lower-triangular (its raw off-diagonal entries are free outputs) and ``s``
@@ -87,8 +94,8 @@ class MDNModule(nn.Module):
     The head is initialised so that training starts from a sensible mixture:
     equal weights, unit standard deviations, no correlation, and component
     means spread over the standardized target (normal quantiles for d = 1,
-    a seeded standard-normal draw otherwise) with the input dependence of the
-    mean outputs scaled down. Without the spread, all components start at
+    a seeded standard-normal draw otherwise, one per member) with the input
+    dependence of the mean outputs scaled down. Without the spread, all components start at
     nearly the same place and tend to stay together.
     """
 
@@ -102,6 +109,7 @@ class MDNModule(nn.Module):
         activation,
         min_scale=1e-3,
         seed=None,
+        n_members=1,
     ):
         super().__init__()
         if n_targets == 1:
@@ -112,6 +120,7 @@ class MDNModule(nn.Module):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.min_scale = min_scale
+        self.n_members = n_members
         self.correlation_gain = 1.0
         layers = []
         width = n_features
@@ -125,6 +134,8 @@ class MDNModule(nn.Module):
             n_scale_params(n_components, n_targets, covariance_type),
         ]
         self.head = nn.Linear(width, sum(self._splits))
+        if n_members > 1:
+            self.trunk, self.head = _ensemble.ensemble_layers(self.trunk, self.head, n_members)
         if covariance_type == "full":
             rows, cols = torch.tril_indices(n_targets, n_targets)
             self.register_buffer("_tril_rows", rows, persistent=False)
@@ -136,27 +147,28 @@ class MDNModule(nn.Module):
     def _init_head(self, generator):
         k, d = self.n_components, self.n_targets
         n_logits, n_means, n_scales = self._splits
-        bias = self.head.bias
-        bias.zero_()
-        if d == 1:
-            grid = (torch.arange(k, dtype=torch.float64) + 0.5) / k
-            spread = torch.special.ndtri(grid).reshape(k, 1)
-        else:
-            spread = torch.randn(k, d, generator=generator, dtype=torch.float64)
-        if k == 1:
-            spread.zero_()
-        bias[n_logits : n_logits + n_means] = spread.reshape(-1).to(bias.dtype)
-        # softplus(raw) + min_scale == 1 on the scale outputs at zero input.
-        raw_one = math.log(math.expm1(1.0 - self.min_scale))
-        scale_bias = bias[n_logits + n_means :].view(k, -1)
-        if self.covariance_type == "full":
-            on_diag = (self._tril_rows == self._tril_cols)
-            scale_bias[:, on_diag] = raw_one
-            rows = torch.arange(n_scales).view(k, -1)[:, ~on_diag].reshape(-1)
-            self.head.weight[n_logits + n_means + rows] = 0.0
-        else:
-            scale_bias.fill_(raw_one)
-        self.head.weight[n_logits : n_logits + n_means] *= 0.1
+        # One (weight, bias) pair per member, each initialised as a lone head.
+        for weight, bias in _ensemble.member_heads(self.head):
+            bias.zero_()
+            if d == 1:
+                grid = (torch.arange(k, dtype=torch.float64) + 0.5) / k
+                spread = torch.special.ndtri(grid).reshape(k, 1)
+            else:
+                spread = torch.randn(k, d, generator=generator, dtype=torch.float64)
+            if k == 1:
+                spread.zero_()
+            bias[n_logits : n_logits + n_means] = spread.reshape(-1).to(bias.dtype)
+            # softplus(raw) + min_scale == 1 on the scale outputs at zero input.
+            raw_one = math.log(math.expm1(1.0 - self.min_scale))
+            scale_bias = bias[n_logits + n_means :].view(k, -1)
+            if self.covariance_type == "full":
+                on_diag = (self._tril_rows == self._tril_cols)
+                scale_bias[:, on_diag] = raw_one
+                rows = torch.arange(n_scales).view(k, -1)[:, ~on_diag].reshape(-1)
+                weight[n_logits + n_means + rows] = 0.0
+            else:
+                scale_bias.fill_(raw_one)
+            weight[n_logits : n_logits + n_means] *= 0.1
 
     def _positive(self, raw):
         return F.softplus(raw) + self.min_scale
@@ -166,6 +178,9 @@ class MDNModule(nn.Module):
         out = self.head(self.trunk(X))
         logits, mu, raw = out.split(self._splits, dim=-1)
         n = out.shape[0]
+        if self.n_members > 1:  # (n, members, ...) -> one mixture of members * K
+            logits, mu, raw = _ensemble.pool(logits, mu, raw, self.n_members)
+            k = k * self.n_members
         means = mu.reshape(n, k, d)
         if self.covariance_type == "spherical":
             scales = self._positive(raw).unsqueeze(-1).expand(n, k, d)
@@ -185,17 +200,42 @@ class MDNModule(nn.Module):
 class MixtureNLLLoss(nn.Module):
     """Mean negative log-likelihood of a batch under its predicted mixtures.
 
-    ``forward(y_pred, y_true)`` takes the module's output tuple and either a
-    target tensor of shape (n, d) or a pair ``(y, sample_weight)``; with
-    weights, each row's NLL is multiplied by its weight before the mean.
+    ``forward(y_pred, y_true, pooled=None)`` takes the module's output tuple
+    and either a target tensor of shape (n, d) or a pair
+    ``(y, sample_weight)``; with weights, each row's NLL is multiplied by its
+    weight before the mean.
+
+    Parameters
+    ----------
+    n_members : int, default=1
+        The ensemble size of the module's outputs (k blocks of K components).
+    member_loss : bool, default=True
+        With ``n_members > 1``: train each member on its own NLL (the loss is
+        the mean over members, as TabM trains), rather than the pooled
+        mixture on its NLL. Where ``pooled`` is true the loss is always the
+        pooled NLL, the density the model predicts.
+
+    ``pooled`` (None: when the criterion is in eval mode) chooses the pooled
+    NLL over the members' mean; skmdn's net passes ``pooled=not training``.
     """
 
-    def forward(self, y_pred, y_true):
+    def __init__(self, n_members=1, member_loss=True):
+        super().__init__()
+        self.n_members = n_members
+        self.member_loss = member_loss
+
+    def forward(self, y_pred, y_true, pooled=None):
         logits, means, scales = y_pred
         weight = None
         if isinstance(y_true, (tuple, list)):
             y_true, weight = y_true
-        nll = -_mixture.log_prob(logits, means, scales, y_true)
+        if pooled is None:
+            pooled = not self.training
+        if self.n_members > 1 and self.member_loss and not pooled:
+            log_p = _mixture.component_log_prob(means, scales, y_true)
+            nll = -_ensemble.member_log_prob(log_p, logits, self.n_members).mean(-1)
+        else:
+            nll = -_mixture.log_prob(logits, means, scales, y_true)
         if weight is not None:
             nll = nll * weight
         return nll.mean()

@@ -102,7 +102,8 @@ def build_net(plan, *, architecture, learning_rate, weight_decay, validation_fra
     architecture : dict
         Keyword arguments of :class:`~skmdn._module.MDNModule` (``n_features``,
         ``n_targets``, ``n_components``, ``covariance_type``,
-        ``hidden_layer_sizes``, ``activation``).
+        ``hidden_layer_sizes``, ``activation``, ``n_members``); ``n_members``
+        also sets the loss's.
     learning_rate, weight_decay : float
         Of the AdamW optimizer.
     validation_fraction : float
@@ -127,6 +128,7 @@ def build_net(plan, *, architecture, learning_rate, weight_decay, validation_fra
         **module_params,
         module__seed=seed,
         criterion=MixtureNLLLoss,
+        criterion__n_members=architecture.get("n_members", 1),
         optimizer=torch.optim.AdamW,
         optimizer__weight_decay=weight_decay,
         optimizer__fused=FUSED_ADAM,

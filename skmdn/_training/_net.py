@@ -181,6 +181,10 @@ class GuardedNet(NeuralNet):
         if isinstance(y_true, torch.Tensor) or (
             isinstance(y_true, tuple) and all(isinstance(t, torch.Tensor) for t in y_true)
         ):
+            if getattr(self.criterion_, "n_members", 1) > 1:
+                # An ensemble trains its members on their own NLLs and is
+                # validated on the pooled mixture.
+                return self.criterion_(y_pred, y_true, pooled=not training)
             return self.criterion_(y_pred, y_true)
         return super().get_loss(y_pred, y_true, X=X, training=training)
 
@@ -209,8 +213,10 @@ class GuardedNet(NeuralNet):
 
 _ARCHITECTURE = (
     "n_features", "n_targets", "n_components", "covariance_type", "hidden_layer_sizes",
-    "activation",
+    "activation", "n_members",
 )
+#: Values of architecture keys that nets built before the key existed lack.
+_ARCHITECTURE_DEFAULTS = {"n_members": 1}
 
 
 def learning_curves(net, offset, validated):
@@ -259,9 +265,11 @@ def continue_training(old, new):
     come from ``new`` (the current parameters).
     """
     changed = [
-        f"{key} {getattr(old, 'module__' + key)!r} -> {getattr(new, 'module__' + key)!r}"
+        f"{key} {before!r} -> {after!r}"
         for key in _ARCHITECTURE
-        if getattr(old, "module__" + key) != getattr(new, "module__" + key)
+        for before, after in [(getattr(old, "module__" + key, _ARCHITECTURE_DEFAULTS.get(key)),
+                               getattr(new, "module__" + key, _ARCHITECTURE_DEFAULTS.get(key)))]
+        if before != after
     ]
     if changed:
         raise ValueError(
