@@ -228,3 +228,36 @@ input_noise, target_noise
         ema_decay=ema_decay if validate else None,
         warmup_epochs=warmup,
     )
+
+
+def convergence_message(plan, epochs_run, max_iter):
+    """The text of the ConvergenceWarning of a fit that ran out of epochs, or None.
+
+    Parameters
+    ----------
+    plan : TrainingPlan
+        The plan of the fit; a plain pass (``partial_fit``) never warns.
+    epochs_run : int
+        Epochs this fit ran.
+    max_iter : int
+        The estimator's ``max_iter``, as the message names it.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> plan = resolve_plan(n_samples=50, n_features=1, n_targets=1, max_iter=3)
+    >>> convergence_message(plan, 3, 3)[:44]
+    'MDNRegressor stopped at max_iter=3 epochs wh'
+    >>> convergence_message(plan, 2, 3) is None
+    True
+    """
+    if plan.patience is None or epochs_run < plan.max_epochs:
+        return None
+    return (
+        f"MDNRegressor stopped at max_iter={max_iter} epochs while the "
+        f"{'validation' if plan.validate else 'training'} loss was still "
+        "improving; raise max_iter for a better fit."
+    )

@@ -20,7 +20,7 @@ from ._data import TensorBatches
 from ._inference import DistributionPredictions
 from ._module import ACTIVATIONS, COVARIANCE_TYPES
 from ._persistence import VersionedPickle
-from ._plan import PLAN_PARAMETERS, resolve_plan
+from ._plan import PLAN_PARAMETERS, convergence_message, resolve_plan
 from ._training import build_net, continue_training, is_plain, learning_curves, user_callbacks
 from ._utils import resolve_device, seed_from
 from ._validation import (
@@ -59,6 +59,10 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         Widths of the hidden layers, as in :class:`~sklearn.neural_network.MLPRegressor`.
     activation : {"tanh", "relu", "logistic", "identity"}, default="tanh"
         Nonlinearity of the hidden layers.
+    n_members : int, default=1
+        Ensemble size k, as in TabM: k MLPs sharing hidden weights, each with its own head
+        and trained on its own NLL; they predict their average, a mixture of k *
+        ``n_components`` components. ``loss_curve_`` is then the members' mean NLL.
     alpha : float, default=0.0
         Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"
@@ -121,7 +125,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         fit. Training parameters (``max_iter``, ``learning_rate_init``, ...)
         take their current values; changing the architecture
         (``n_components``, ``covariance_type``, ``hidden_layer_sizes``,
-        ``activation``) is an error. See also :meth:`partial_fit`.
+        ``activation``, ``n_members``) is an error. See also :meth:`partial_fit`.
     callbacks : list of skorch Callback or of (str, Callback), default=None
         More skorch callbacks (checkpointing, logging, a schedule of your
         own, ...), run after skmdn's own in every ``fit``. Each fit works on
@@ -189,6 +193,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -211,7 +216,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
 
     def __init__(
         self, n_components=5, *, covariance_type="full", hidden_layer_sizes=(64, 64),
-        activation="tanh", alpha=0.0, batch_size="auto", learning_rate_init=1e-3,
+        activation="tanh", n_members=1, alpha=0.0, batch_size="auto", learning_rate_init=1e-3,
         max_iter=1000, early_stopping="auto", validation_fraction=0.1, n_iter_no_change="auto",
         tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise=0.0, target_noise=0.0,
         point_estimate="mean", device="cpu", random_state=None, verbose=0, warm_start=False,
@@ -221,6 +226,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         self.covariance_type = covariance_type
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.n_members = n_members
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -372,20 +378,15 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
                 (self.loss_curve_, self.validation_scores_, self.best_epoch_,
                  self.best_validation_score_) = learning_curves(
                     self.net_, self._nll_offset(), plan.validate)
-        if not single_pass and self.n_iter_ - done_before >= plan.max_epochs:
-            warnings.warn(
-                f"MDNRegressor stopped at max_iter={self.max_iter} epochs while the "
-                f"{'validation' if plan.validate else 'training'} loss was still "
-                "improving; raise max_iter for a better fit.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+        if message := convergence_message(plan, self.n_iter_ - done_before, self.max_iter):
+            warnings.warn(message, ConvergenceWarning, stacklevel=4)
         return self
 
     def _build_net(self, plan, n_features, device, seed, extra_callbacks):
         architecture = dict(
             n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
             covariance_type=self.covariance_type, activation=self.activation,
+            n_members=self.n_members,
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
         return build_net(
             plan, architecture=architecture, learning_rate=self.learning_rate_init,
