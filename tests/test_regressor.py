@@ -399,3 +399,81 @@ def test_float32_input_trains_in_float32():
     mdn = MDNRegressor(n_components=2, **FAST).fit(GOOD_X.astype(np.float32), GOOD_Y)
     assert mdn.net_.module_.head.weight.dtype == torch.float32
     assert mdn.predict(GOOD_X).dtype == np.float64
+
+
+# ------------------------------------------------------------ ensembles (TabM)
+ENSEMBLE = dict(n_components=2, n_members=4, hidden_layer_sizes=(16,), max_iter=10,
+                random_state=0)
+
+
+@pytest.fixture(scope="module")
+def ensemble_data():
+    return make_inverted_sinusoid(200, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def ensemble_model(ensemble_data):
+    X, y = ensemble_data
+    return MDNRegressor(**ENSEMBLE).fit(X, y)
+
+
+def test_ensemble_fits_and_predicts_a_pooled_mixture(ensemble_data, ensemble_model):
+    X, y = ensemble_data
+    mdn = ensemble_model
+    assert len(mdn.loss_curve_) == mdn.n_iter_ == 10
+    assert np.isfinite(mdn.validation_scores_).all()
+    dist = mdn.predict_dist(X[:5])
+    assert dist.n_components == 8
+    np.testing.assert_allclose(dist.weights.reshape(5, 4, 2).sum(-1), 0.25, rtol=1e-6)
+    np.testing.assert_allclose(mdn.predict(X[:5]), dist.mean().ravel(), rtol=1e-6)
+    for point in ("mode", "median"):
+        prediction = clone(mdn).set_params(point_estimate=point)
+        prediction.__dict__.update({k: v for k, v in vars(mdn).items() if k.endswith("_")})
+        prediction._y_1d = mdn._y_1d
+        assert prediction.predict(X[:5]).shape == (5,)
+    assert mdn.sample(X[:5], n_samples=3, random_state=0).shape == (5, 3)
+    quantiles = mdn.predict_quantiles(X[:5], [0.1, 0.5, 0.9])
+    assert quantiles.shape == (5, 3) and np.all(np.diff(quantiles, axis=1) > 0)
+    assert np.isfinite(mdn.score_samples(X, y)).all()
+
+
+def test_ensemble_sample_weights_and_float32(ensemble_data):
+    X, y = ensemble_data
+    counts = np.random.default_rng(1).integers(0, 3, size=len(y))
+    keep = np.repeat(np.arange(len(y)), counts)
+    params = dict(ENSEMBLE, early_stopping=False, batch_size=400, max_iter=5)
+    weighted = MDNRegressor(**params).fit(X, y, sample_weight=counts)
+    repeated = MDNRegressor(**params).fit(X[keep], y[keep])
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-8)
+    mdn = MDNRegressor(**params).fit(X.astype(np.float32), y)
+    assert mdn.net_.module_.head.weight.dtype == torch.float32
+    assert mdn.predict(X).dtype == np.float64
+
+
+def test_ensemble_partial_fit_warm_start_and_architecture_check(ensemble_data):
+    X, y = ensemble_data
+    mdn = MDNRegressor(**dict(ENSEMBLE, early_stopping=False))
+    mdn.partial_fit(X, y).partial_fit(X, y)
+    assert mdn.n_iter_ == 2
+    warm = MDNRegressor(**dict(ENSEMBLE, max_iter=3), warm_start=True).fit(X, y)
+    before = warm.predict(X)
+    warm.fit(X, y)
+    assert warm.n_iter_ == 6
+    assert not np.allclose(before, warm.predict(X))
+    with pytest.raises(ValueError, match="architecture changed: n_members 4 -> 2"):
+        warm.set_params(n_members=2).fit(X, y)
+
+
+def test_ensemble_pickles(ensemble_data, ensemble_model):
+    import pickle
+
+    X, _ = ensemble_data
+    loaded = pickle.loads(pickle.dumps(ensemble_model))
+    np.testing.assert_array_equal(loaded.predict(X), ensemble_model.predict(X))
+    np.testing.assert_array_equal(loaded.predict_dist(X).weights,
+                                  ensemble_model.predict_dist(X).weights)
+
+
+def test_ensemble_size_is_validated():
+    with pytest.raises(ValueError, match="n_members"):
+        MDNRegressor(n_members=0, **FAST).fit(GOOD_X, GOOD_Y)
