@@ -95,8 +95,8 @@ class MDNModule(nn.Module):
     equal weights, unit standard deviations, no correlation, and component
     means spread over the standardized target (normal quantiles for d = 1,
     a seeded standard-normal draw otherwise, one per member) with the input
-    dependence of the mean outputs scaled down. Without the spread, all components start at
-    nearly the same place and tend to stay together.
+    dependence of the mean outputs scaled down. Without the spread, all
+    components start at nearly the same place and tend to stay together.
     """
 
     def __init__(
@@ -173,6 +173,9 @@ class MDNModule(nn.Module):
     def _positive(self, raw):
         return F.softplus(raw) + self.min_scale
 
+    #: The default, for a module pickled before the parameter existed.
+    n_members = 1
+
     def forward(self, X):
         k, d = self.n_components, self.n_targets
         out = self.head(self.trunk(X))
@@ -218,6 +221,8 @@ class MixtureNLLLoss(nn.Module):
     ``pooled`` (None: when the criterion is in eval mode) chooses the pooled
     NLL over the members' mean; skmdn's net passes ``pooled=not training``.
     """
+
+    n_members, member_loss = 1, True  # the defaults, for a pickle that lacks them
 
     def __init__(self, n_members=1, member_loss=True):
         super().__init__()

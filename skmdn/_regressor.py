@@ -213,6 +213,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         "warm_start": ["boolean"],
         "callbacks": [list, None],
     }
+    n_members = 1  # the default, for a model pickled before the parameter existed
 
     def __init__(
         self, n_components=5, *, covariance_type="full", hidden_layer_sizes=(64, 64),
@@ -385,8 +386,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     def _build_net(self, plan, n_features, device, seed, extra_callbacks):
         architecture = dict(
             n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
-            covariance_type=self.covariance_type, activation=self.activation,
-            n_members=self.n_members,
+            covariance_type=self.covariance_type, activation=self.activation, n_members=self.n_members,
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
         return build_net(
             plan, architecture=architecture, learning_rate=self.learning_rate_init,

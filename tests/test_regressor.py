@@ -477,3 +477,15 @@ def test_ensemble_pickles(ensemble_data, ensemble_model):
 def test_ensemble_size_is_validated():
     with pytest.raises(ValueError, match="n_members"):
         MDNRegressor(n_members=0, **FAST).fit(GOOD_X, GOOD_Y)
+
+
+def test_model_without_n_members_attributes_still_works(ensemble_data):
+    # As a model pickled before the parameter existed is loaded.
+    X, y = ensemble_data
+    mdn = MDNRegressor(**dict(ENSEMBLE, n_members=1, max_iter=2), warm_start=True).fit(X, y)
+    before = mdn.predict(X)
+    del mdn.n_members, mdn.net_.module_.n_members, mdn.net_.criterion_.n_members
+    del mdn.net_.module__n_members, mdn.net_.criterion__n_members
+    np.testing.assert_array_equal(mdn.predict(X), before)
+    assert mdn.get_params()["n_members"] == 1 and "MDNRegressor" in repr(mdn)
+    assert mdn.fit(X, y).n_iter_ == 4
