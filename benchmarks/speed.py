@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/speed.py            # the full table (a few minutes on 2 cores)
     python benchmarks/speed.py --quick    # smaller sizes, for a smoke test
+    python benchmarks/speed.py --device cuda   # the device table of device_speed.py
 
 Everything is measured in one run and side by side: the training candidates
 are run in turns (skmdn, hand loop, hand loop with skmdn's optimizer, skpro),
@@ -223,7 +224,9 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-skpro", action="store_true")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--only", choices=["train", "infer", "memory", "scaling"], nargs="*")
+    p.add_argument("--only", choices=["train", "infer", "memory", "scaling", "device"],
+                   nargs="*")
+    p.add_argument("--device", help="run the device table (device_speed.py) on this device")
     p.add_argument("--memory-probe", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.memory_probe:
@@ -232,7 +235,8 @@ def main():
     dtype = DTYPES[args.dtype]
     if args.threads:
         torch.set_num_threads(args.threads)
-    only = set(args.only or ["train", "infer", "memory", "scaling"])
+    only = set(args.only or (["device"] if args.device else
+                             ["train", "infer", "memory", "scaling"]))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start")
     n = 2000 if args.quick else 20000
@@ -248,6 +252,11 @@ def main():
     if "scaling" in only:
         scaling_tables([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000],
                        [1, 5] if args.quick else [1, 5, 10, 20, 50], dtype)
+    if "device" in only:
+        from device_speed import device_table
+
+        device_table(args.device or "cpu", n=20_000 if args.quick else 200_000,
+                     repeats=1 if args.quick else 2)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
