@@ -58,7 +58,7 @@ html_theme_options = {
 # -- API pages ---------------------------------------------------------------
 autosummary_generate = True
 autosummary_ignore_module_all = False
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
