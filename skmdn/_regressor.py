@@ -60,9 +60,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     activation : {"tanh", "relu", "logistic", "identity"}, default="tanh"
         Nonlinearity of the hidden layers.
     n_members : int, default=1
-        Ensemble size k, as in TabM: k MLPs sharing hidden weights, each with its own head
-        and trained on its own NLL; they predict their average, a mixture of k *
-        ``n_components`` components. ``loss_curve_`` is then the members' mean NLL.
+        Ensemble size k, as in TabM: k MLPs sharing hidden weights, each with
+        its own head and trained on its own NLL; they predict their average,
+        a mixture of k * ``n_components`` components.
     alpha : float, default=0.0
         Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"
@@ -349,21 +349,20 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
             self.y_mean_, self.y_scale_ = standardization(y2, sample_weight)
             # The network computes in the dtype of X, as MLPRegressor does.
             self.dtype_ = _TORCH_DTYPES[X.dtype]
-        dtype = self.dtype_
         data = TensorBatches.from_arrays(
             (X - self.x_mean_) / self.x_scale_, (y2 - self.y_mean_) / self.y_scale_,
-            sample_weight, device=device, dtype=dtype)
+            sample_weight, device=device, dtype=self.dtype_)
         seed = seed_from(self.random_state)
         plan = self._training_plan(len(data), X.shape[1], self.n_outputs_, single_pass)
         cuda = [device.index or 0] if device.type == "cuda" else []
-        done_before = len(self.net_.history) if keep else 0
+        done_before = self.n_iter_ if keep else 0
         try:
             with torch.random.fork_rng(devices=cuda):
                 torch.manual_seed(seed)
                 if not reuse:
                     net = self._build_net(plan, X.shape[1], device, seed, extra_callbacks)
                     net.initialize()
-                    net.module_.to(dtype)
+                    net.module_.to(self.dtype_)
                     net.initialize_optimizer()
                     if keep:
                         continue_training(self.net_, net)
@@ -375,10 +374,10 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
                 self.net_.partial_fit(data, None, epochs=epochs)
         finally:
             if hasattr(self, "net_"):
-                self.n_iter_ = len(self.net_.history)
                 (self.loss_curve_, self.validation_scores_, self.best_epoch_,
                  self.best_validation_score_) = learning_curves(
                     self.net_, self._nll_offset(), plan.validate)
+                self.n_iter_ = len(self.loss_curve_)
         if message := convergence_message(plan, self.n_iter_ - done_before, self.max_iter):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
         return self
@@ -386,7 +385,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     def _build_net(self, plan, n_features, device, seed, extra_callbacks):
         architecture = dict(
             n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
-            covariance_type=self.covariance_type, activation=self.activation, n_members=self.n_members,
+            covariance_type=self.covariance_type, activation=self.activation,
+            n_members=self.n_members,
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
         return build_net(
             plan, architecture=architecture, learning_rate=self.learning_rate_init,
