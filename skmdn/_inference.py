@@ -15,6 +15,7 @@ import torch
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ._distribution import MixtureDistribution
+from ._inputs import map_inputs
 from ._utils import seed_from
 
 #: Rows per forward pass at inference; memory is bounded by this, not by n.
@@ -68,6 +69,7 @@ def iter_dists(estimator, X, y=None):
             for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
                 rows = slice(start, start + INFERENCE_BATCH_SIZE)
                 x_rows = X[rows]
+                x_rows = map_inputs(getattr(estimator, "input_map_", None), x_rows)
                 if not x_rows.flags.writeable:
                     # torch warns on read-only memory (memmaps); copy one batch.
                     x_rows = x_rows.copy()

@@ -18,6 +18,7 @@ from sklearn.utils.validation import validate_data
 
 from ._data import TensorBatches
 from ._inference import DistributionPredictions
+from ._inputs import InputMap, map_inputs
 from ._module import ACTIVATIONS, COVARIANCE_TYPES
 from ._persistence import VersionedPickle
 from ._plan import PLAN_PARAMETERS, convergence_message, resolve_plan
@@ -27,6 +28,7 @@ from ._validation import (
     check_finite_target,
     check_hidden_layer_sizes,
     check_numeric_frame,
+    check_single_pass,
     check_target_varies,
     normalized_sample_weight,
     standardization,
@@ -104,6 +106,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         and targets of every training batch (noise regularization, Rothfuss
         et al. 2019); never applied at inference. "auto" is the rule of thumb
         ``0.1 * n ** (-1 / (4 + n_features + n_targets))`` (0 below 100 rows).
+    input_transform : {"standard", "quantile"}, default="standard"
+        "quantile" maps every feature of 20 or more distinct values onto a
+        standard normal by its training quantiles before standardizing.
     point_estimate : {"mean", "mode", "median"}, default="mean"
         What :meth:`predict` returns: the conditional mean, the highest mode
         of the predicted mixture (found by mean-shift from every component
@@ -164,6 +169,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         The network's floating-point type (that of X at the first fit).
     x_mean_, x_scale_ : ndarray of shape (`n_features_in_`,)
         Input standardization.
+    input_map_ : InputMap or None
+        The fitted quantile map of ``input_transform="quantile"``.
     x_median_ : ndarray of shape (`n_features_in_`,)
         Medians of the training inputs (the plots' default reference row).
     y_mean_, y_scale_ : ndarray of shape (`n_outputs_`,)
@@ -206,6 +213,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         "input_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "target_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
+        "input_transform": [StrOptions({"standard", "quantile"})],
         "point_estimate": [StrOptions({"mean", "mode", "median"})],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -220,8 +228,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         activation="tanh", n_members=1, alpha=0.0, batch_size="auto", learning_rate_init=1e-3,
         max_iter=1000, early_stopping="auto", validation_fraction=0.1, n_iter_no_change="auto",
         tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise=0.0, target_noise=0.0,
-        point_estimate="mean", device="cpu", random_state=None, verbose=0, warm_start=False,
-        callbacks=None,
+        input_transform="standard", point_estimate="mean", device="cpu", random_state=None,
+        verbose=0, warm_start=False, callbacks=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -240,6 +248,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         self.ema_decay = ema_decay
         self.input_noise = input_noise
         self.target_noise = target_noise
+        self.input_transform = input_transform
         self.point_estimate = point_estimate
         self.device = device
         self.random_state = random_state
@@ -312,11 +321,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         -------
         self : MDNRegressor
         """
-        if not isinstance(self.early_stopping, str) and self.early_stopping:
-            raise ValueError(
-                "partial_fit does not support early_stopping=True: each call runs "
-                "exactly one epoch. Set early_stopping=False."
-            )
+        check_single_pass(self.early_stopping)
         return self._fit(X, y, sample_weight, keep=hasattr(self, "net_"), epochs=1)
 
     def _fit(self, X, y, sample_weight, keep, epochs):
@@ -344,11 +349,14 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
             check_target_varies(y2, sample_weight)
             self._y_1d = y.ndim == 1
             self.n_outputs_ = y2.shape[1]
-            self.x_mean_, self.x_scale_ = standardization(X.astype(np.float64), sample_weight)
             self.x_median_ = np.median(X, axis=0).astype(np.float64)
+            self.input_map_ = InputMap(X) if self.input_transform == "quantile" else None
+            X = map_inputs(self.input_map_, X)
+            self.x_mean_, self.x_scale_ = standardization(X.astype(np.float64), sample_weight)
             self.y_mean_, self.y_scale_ = standardization(y2, sample_weight)
             # The network computes in the dtype of X, as MLPRegressor does.
             self.dtype_ = _TORCH_DTYPES[X.dtype]
+        X = map_inputs(self.input_map_, X) if keep else X
         data = TensorBatches.from_arrays(
             (X - self.x_mean_) / self.x_scale_, (y2 - self.y_mean_) / self.y_scale_,
             sample_weight, device=device, dtype=self.dtype_)
@@ -356,11 +364,20 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         plan = self._training_plan(len(data), X.shape[1], self.n_outputs_, single_pass)
         cuda = [device.index or 0] if device.type == "cuda" else []
         done_before = self.n_iter_ if keep else 0
+        offset = float(np.sum(np.log(self.y_scale_)))  # standardized NLL -> nats in y's units
         try:
             with torch.random.fork_rng(devices=cuda):
                 torch.manual_seed(seed)
                 if not reuse:
-                    net = self._build_net(plan, X.shape[1], device, seed, extra_callbacks)
+                    architecture = dict(
+                        n_features=X.shape[1], n_targets=self.n_outputs_,
+                        n_components=self.n_components, n_members=self.n_members,
+                        covariance_type=self.covariance_type, activation=self.activation,
+                        hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
+                    net = build_net(
+                        plan, architecture=architecture, learning_rate=self.learning_rate_init,
+                        weight_decay=self.alpha, validation_fraction=self.validation_fraction,
+                        device=device, seed=seed, verbose=self.verbose, callbacks=extra_callbacks)
                     net.initialize()
                     net.module_.to(self.dtype_)
                     net.initialize_optimizer()
@@ -370,31 +387,14 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
                     self.device_ = device
                     if self.verbose:
                         print("Losses below are mean NLLs of the standardized targets; add "
-                              f"{self._nll_offset():.4f} for nats in the units of y.")
+                              f"{offset:.4f} for nats in the units of y.")
                 self.net_.partial_fit(data, None, epochs=epochs)
         finally:
             if hasattr(self, "net_"):
                 (self.loss_curve_, self.validation_scores_, self.best_epoch_,
                  self.best_validation_score_) = learning_curves(
-                    self.net_, self._nll_offset(), plan.validate)
+                    self.net_, offset, plan.validate)
                 self.n_iter_ = len(self.loss_curve_)
         if message := convergence_message(plan, self.n_iter_ - done_before, self.max_iter):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
         return self
-
-    def _build_net(self, plan, n_features, device, seed, extra_callbacks):
-        architecture = dict(
-            n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
-            covariance_type=self.covariance_type, activation=self.activation,
-            n_members=self.n_members,
-            hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
-        return build_net(
-            plan, architecture=architecture, learning_rate=self.learning_rate_init,
-            weight_decay=self.alpha, validation_fraction=self.validation_fraction,
-            device=device, seed=seed, verbose=self.verbose, callbacks=extra_callbacks,
-        )
-
-    def _nll_offset(self):
-        """What turns a mean NLL of standardized targets into nats in the units of y."""
-        return float(np.sum(np.log(self.y_scale_)))
-

@@ -214,3 +214,17 @@ def standardization(a, weights=None):
     tiny = np.finfo(np.float64).tiny ** 0.25
     scale = np.where((scale > tiny * np.maximum(1.0, np.abs(loc))) & np.isfinite(scale), scale, 1.0)
     return loc, scale
+
+
+def check_single_pass(early_stopping):
+    """Refuse ``early_stopping=True`` for ``partial_fit``, which runs one plain epoch.
+
+    Parameters
+    ----------
+    early_stopping : bool or "auto"
+    """
+    if not isinstance(early_stopping, str) and early_stopping:
+        raise ValueError(
+            "partial_fit does not support early_stopping=True: each call runs "
+            "exactly one epoch. Set early_stopping=False."
+        )

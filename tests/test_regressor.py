@@ -489,3 +489,29 @@ def test_model_without_n_members_attributes_still_works(ensemble_data):
     np.testing.assert_array_equal(mdn.predict(X), before)
     assert mdn.get_params()["n_members"] == 1 and "MDNRegressor" in repr(mdn)
     assert mdn.fit(X, y).n_iter_ == 4
+
+
+# ------------------------------------------------------------ input transform
+def test_quantile_input_transform_is_the_map_then_the_usual_model():
+    import pickle
+
+    from skmdn._inputs import MIN_DISTINCT, InputMap
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.lognormal(size=200), rng.integers(0, 3, 200), rng.normal(size=200)])
+    y = np.log(X[:, 0]) + X[:, 1] + 0.1 * rng.normal(size=200)
+    params = dict(n_components=2, hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    mapped = MDNRegressor(**params, input_transform="quantile").fit(X, y)
+    assert mapped.input_map_.columns_.tolist() == [0, 2]  # the 3-valued column is left alone
+    assert MIN_DISTINCT > 3
+    Xm = InputMap(X).transform(X)
+    plain = MDNRegressor(**params).fit(Xm, y)
+    assert plain.input_map_ is None
+    np.testing.assert_allclose(mapped.predict(X[:20]), plain.predict(Xm[:20]), rtol=1e-12)
+    np.testing.assert_allclose(mapped.score_samples(X[:20], y[:20]),
+                               plain.score_samples(Xm[:20], y[:20]), rtol=1e-12)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(mapped)).predict(X), mapped.predict(X))
+    # The quantile map tames a heavy tail: a far outlier maps into the normal's range.
+    assert np.abs(mapped.input_map_.transform([[1e9, 0.0, 0.0]])[0, 0]) < 6
+    mapped.partial_fit(X, y)  # continuing uses the same map
+    assert np.isfinite(mapped.predict(X)).all()
