@@ -24,6 +24,33 @@ INFERENCE_BATCH_SIZE = 65536
 FORWARD_CHUNK_SIZE = 4096
 
 
+def check_targets(estimator, n_rows, y):
+    """``y`` as float64, or ValueError if its rows or targets do not fit the model.
+
+    Parameters
+    ----------
+    estimator : MDNRegressor
+        Fitted.
+    n_rows : int
+        Rows of the X that goes with ``y``.
+    y : array-like of shape (n_rows,) or (n_rows, n_targets)
+
+    Returns
+    -------
+    ndarray of shape (n_rows,) or (n_rows, n_targets)
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.shape[0] != n_rows:
+        raise ValueError(f"X has {n_rows} rows but y has {y.shape[0]}; they must match.")
+    n_targets = y.reshape(len(y), -1).shape[1]
+    if n_targets != estimator.n_outputs_:
+        raise ValueError(
+            f"y has {n_targets} targets, but MDNRegressor was fitted with "
+            f"{estimator.n_outputs_}."
+        )
+    return y
+
+
 def iter_dists(estimator, X, y=None):
     """Yield ``(rows, MixtureDistribution)`` for consecutive batches of X.
 
@@ -49,14 +76,7 @@ def iter_dists(estimator, X, y=None):
     check_is_fitted(estimator)
     X = validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
     if y is not None:
-        y = np.asarray(y, dtype=np.float64)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must match.")
-        if y.reshape(len(y), -1).shape[1] != estimator.n_outputs_:
-            raise ValueError(
-                f"y has {y.reshape(len(y), -1).shape[1]} targets, but MDNRegressor "
-                f"was fitted with {estimator.n_outputs_}."
-            )
+        check_targets(estimator, X.shape[0], y)
     module = estimator.net_.module_
     device, dtype = estimator.device_, estimator.dtype_
     # Standardization runs in torch, in the network's dtype, on its device.

@@ -7,7 +7,7 @@ from scipy import stats
 from sklearn.utils import _safe_indexing, gen_batches
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._inference import INFERENCE_BATCH_SIZE
+from ._inference import INFERENCE_BATCH_SIZE, check_targets
 from .pipeline import final_mdn
 
 __all__ = [
@@ -92,16 +92,9 @@ def log_likelihood_scorer(estimator, X, y):
 def _per_row(estimator, X, y, fn):
     """``fn(dist, y_rows)`` over batches of the final MDN's predicted mixtures."""
     final, Xt = final_mdn(estimator, X)
-    y = np.asarray(y, dtype=np.float64)
-    n = _num_samples(Xt)
-    if y.shape[0] != n:
-        raise ValueError(f"X has {n} rows but y has {y.shape[0]}; they must match.")
     check_is_fitted(final)
-    n_targets = y.reshape(len(y), -1).shape[1]
-    if final.n_outputs_ != n_targets:
-        raise ValueError(
-            f"y has {n_targets} targets, but MDNRegressor was fitted with {final.n_outputs_}."
-        )
+    n = _num_samples(Xt)
+    y = check_targets(final, n, y)
     parts = [
         fn(final.predict_dist(_safe_indexing(Xt, rows)), y[rows])
         for rows in gen_batches(n, INFERENCE_BATCH_SIZE)
