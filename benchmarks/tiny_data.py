@@ -11,7 +11,7 @@ targets) by 5-fold cross-validation, where skmdn used to score -561 nats.
 
 Usage::
 
-    python benchmarks/tiny_data.py path/to/uci [JSON ...]
+    python benchmarks/tiny_data.py path/to/uci [--sizes 20,50] [JSON ...]
 
 The target: no gap below -1 nat per row.
 """
@@ -61,11 +61,11 @@ def mdn_nll(params, X, y, X_test, y_test, seed):
     return -model.score_samples(X_test, y_test).mean()
 
 
-def run(params, data_dir):
+def run(params, data_dir, sizes=SIZES):
     rows = []
     for name in DATASETS:
         X_all, y_all = load_all(name, data_dir)
-        for n in SIZES:
+        for n in sizes:
             gaps, nlls = [], []
             for seed in SEEDS:
                 rng = np.random.default_rng(seed)
@@ -92,12 +92,15 @@ def main(argv=None):
     parser.add_argument("data_dir", help="folder holding the UCI data set folders")
     parser.add_argument("params", nargs="*", default=["{}"],
                         help="JSON dicts of MDNRegressor parameters ('{}': the defaults)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help="comma-separated subsample sizes (default: %(default)s)")
+    args = parser.parse_intermixed_args(argv)
+    sizes = tuple(int(n) for n in args.sizes.split(","))
     assert set(DATASETS) <= set(UCI_DATASETS)
     for text in args.params or ["{}"]:
         params = json.loads(text)
         start = time.perf_counter()
-        rows = run(params, args.data_dir)
+        rows = run(params, args.data_dir, sizes)
         print(f"\n{params} ({time.perf_counter() - start:.0f} s)")
         print(f"{'data set':<20} {'n':>4} {'worst gap':>10} {'mean gap':>10} {'MDN NLL':>10}")
         for name, n, worst, mean, nll in rows:

@@ -21,15 +21,19 @@ class TensorBatches(Dataset):
     X : Tensor of shape (n, n_features)
     y : Tensor of shape (n, d)
     sample_weight : Tensor of shape (n,) or None
+    keys : Tensor of shape (n,) or None
+        Row keys (:func:`row_keys`) that seed the training noise; None: keys
+        of the rows of ``X`` and ``y`` themselves, made when noise asks for them.
     """
 
-    def __init__(self, X, y, sample_weight=None):
+    def __init__(self, X, y, sample_weight=None, keys=None):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
+        self.keys = keys
 
     @classmethod
-    def from_arrays(cls, X, y, sample_weight=None, *, device, dtype):
+    def from_arrays(cls, X, y, sample_weight=None, *, device, dtype, keys=None):
         """Training data from numpy arrays, as tensors of ``dtype`` on ``device``.
 
         Parameters
@@ -39,6 +43,8 @@ class TensorBatches(Dataset):
         sample_weight : ndarray of shape (n,) or None
         device : torch.device
         dtype : torch.dtype
+        keys : Tensor of shape (n,) or None
+            Row keys, moved to ``device``.
 
         Returns
         -------
@@ -47,7 +53,8 @@ class TensorBatches(Dataset):
         def tensor(a):
             return None if a is None else torch.as_tensor(np.asarray(a), dtype=dtype,
                                                           device=device)
-        return cls(tensor(X), tensor(y), tensor(sample_weight))
+        keys = None if keys is None else keys.to(device)
+        return cls(tensor(X), tensor(y), tensor(sample_weight), keys)
 
     def __len__(self):
         return self.X.shape[0]
@@ -65,7 +72,76 @@ class TensorBatches(Dataset):
     def subset(self, index):
         """A new ``TensorBatches`` with the rows at ``index``."""
         w = None if self.sample_weight is None else self.sample_weight[index]
-        return TensorBatches(self.X[index], self.y[index], w)
+        keys = None if self.keys is None else self.keys[index]
+        return TensorBatches(self.X[index], self.y[index], w, keys)
+
+
+_MASK32 = 0xFFFFFFFF
+
+
+def _mix32(h):
+    """A 32-bit integer hash, elementwise, of an int64 tensor of values in [0, 2**32).
+
+    Three xor-shift-multiply rounds; every product stays below 2**63, so no
+    int64 arithmetic overflows on any device.
+    """
+    for _ in range(3):
+        h = ((h ^ (h >> 16)) * 0x45D9F3B) & _MASK32
+    return h ^ (h >> 16)
+
+
+def row_keys(*arrays):
+    """A 32-bit key per row: a hash of the row's bytes in every array.
+
+    Equal rows get equal keys, so the noise drawn from the keys is the same
+    for a row given twice and for the row given once with weight 2. skmdn
+    keys the rows as the user gave them, before standardization, whose
+    weighted and repeated versions can differ in the last bit.
+
+    Parameters
+    ----------
+    *arrays : ndarray or Tensor of shape (n, ...)
+
+    Returns
+    -------
+    Tensor of shape (n,), int64, on the device of the first array
+    """
+    tensors = [torch.as_tensor(np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a)
+               for a in arrays]
+    n = tensors[0].shape[0]
+    device = tensors[0].device
+    keys = torch.zeros(n, dtype=torch.int64, device=device)
+    for t in tensors:
+        words = t.detach().to(device).reshape(n, -1).contiguous()
+        if words.element_size() % 4:  # 16-bit floats: widen, equal rows stay equal
+            words = words.float()
+        words = words.view(torch.int32).to(torch.int64) & _MASK32
+        for j in range(words.shape[1]):
+            keys = _mix32(keys ^ words[:, j])
+    return keys
+
+
+def keyed_normal(keys, stream, n_columns, dtype):
+    """Standard normal draws that depend only on the row keys and ``stream``.
+
+    Parameters
+    ----------
+    keys : Tensor of shape (n,), int64
+        From :func:`row_keys`.
+    stream : int
+        Which draw (skmdn's iterator counts epochs, and inputs and targets apart).
+    n_columns : int
+    dtype : torch.dtype
+
+    Returns
+    -------
+    Tensor of shape (n, n_columns)
+    """
+    base = _mix32(keys ^ _mix32(torch.tensor(stream & _MASK32, device=keys.device)))
+    cols = _mix32(torch.arange(n_columns, device=keys.device, dtype=torch.int64) + 0x9E3779B)
+    h = _mix32(base[:, None] ^ cols[None, :])
+    u = (h.to(torch.float64) + 0.5) / 2.0**32
+    return (2.0**0.5 * torch.erfinv(2.0 * u - 1.0)).to(dtype)
 
 
 class BatchIterator:
@@ -82,11 +158,14 @@ class BatchIterator:
     shuffle : bool, default=False
         Draw a fresh permutation every epoch.
     seed : int, default=0
-        Seed of the private generator that draws the permutations and the noise.
+        Seed of the private generator that draws the permutations, and of the noise.
     input_noise, target_noise : float, default=0.0
-        Standard deviation of Gaussian noise added to every batch of inputs
-        and targets (noise regularization, Rothfuss et al. 2019); fresh noise
-        per batch. Meant for the training iterator only.
+        Standard deviation of Gaussian noise added to the inputs and targets
+        of every training row (noise regularization, Rothfuss et al. 2019),
+        fresh every epoch. The noise of a row is a function of its content,
+        of the epoch and of ``seed``, never of its position or weight, so
+        that a row with weight 2 trains as the row given twice. Meant for the
+        training iterator only.
     """
 
     def __init__(self, dataset, batch_size, shuffle=False, seed=0, input_noise=0.0,
@@ -94,24 +173,30 @@ class BatchIterator:
         self.dataset = dataset
         self.batch_size = max(1, int(batch_size))
         self.shuffle = shuffle
+        self.seed = int(seed)
         self.input_noise = float(input_noise)
         self.target_noise = float(target_noise)
         self.generator = None
-        if shuffle or self.input_noise > 0 or self.target_noise > 0:
+        if shuffle:
             self.generator = torch.Generator(device=dataset.X.device)
-            self.generator.manual_seed(seed)
+            self.generator.manual_seed(self.seed)
+        self.keys = None
+        if self.input_noise > 0 or self.target_noise > 0:
+            keys = dataset.keys if dataset.keys is not None else row_keys(dataset.X, dataset.y)
+            self.keys = _mix32(keys ^ _mix32(torch.tensor(self.seed & _MASK32)).to(keys.device))
+        self.passes = 0
 
     def __len__(self):
         return -(-len(self.dataset) // self.batch_size)
 
-    def _jitter(self, a, std):
+    def _jitter(self, a, std, keys, stream):
         if std <= 0:
             return a
-        noise = torch.randn(a.shape, generator=self.generator, device=a.device, dtype=a.dtype)
-        return a + std * noise
+        return a + std * keyed_normal(keys, stream, a.shape[1], a.dtype).reshape(a.shape)
 
     def __iter__(self):
         n = len(self.dataset)
+        self.passes += 1
         if self.shuffle:
             perm = torch.randperm(n, generator=self.generator, device=self.dataset.X.device)
             starts = range(0, n, self.batch_size)
@@ -121,12 +206,13 @@ class BatchIterator:
             batches = (slice(start, start + self.batch_size) for start in starts)
         for index in batches:
             X, y = self.dataset[index]
-            if self.input_noise > 0 or self.target_noise > 0:
-                X = self._jitter(X, self.input_noise)
+            if self.keys is not None:
+                keys = self.keys[index]
+                X = self._jitter(X, self.input_noise, keys, 2 * self.passes)
                 if isinstance(y, tuple):
-                    y = (self._jitter(y[0], self.target_noise), y[1])
+                    y = (self._jitter(y[0], self.target_noise, keys, 2 * self.passes + 1), y[1])
                 else:
-                    y = self._jitter(y, self.target_noise)
+                    y = self._jitter(y, self.target_noise, keys, 2 * self.passes + 1)
             yield X, y
 
 

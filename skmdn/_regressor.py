@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._data import TensorBatches
+from ._data import TensorBatches, row_keys
 from ._inference import DistributionPredictions
 from ._inputs import InputMap, map_inputs
 from ._module import ACTIVATIONS, COVARIANCE_TYPES
@@ -101,11 +101,11 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         ``min(ema_decay, (1 + t) / (10 + t))`` at step ``t``. The average is
         what is validated, early-stopped, scheduled on and kept; the
         optimizer trains the raw weights. None turns it off.
-    input_noise, target_noise : float or "auto", default=0.0
-        Standard deviation of Gaussian noise added to the standardized inputs
-        and targets of every training batch (noise regularization, Rothfuss
-        et al. 2019); never applied at inference. "auto" is the rule of thumb
-        ``0.1 * n ** (-1 / (4 + n_features + n_targets))`` (0 below 100 rows).
+    input_noise, target_noise : float or "auto", default="auto"
+        Standard deviation of Gaussian noise on the standardized training inputs
+        and targets (Rothfuss et al. 2019), fresh each epoch and set by each
+        row's values, so weight 2 trains as the row given twice; never at
+        inference. "auto": 0.5 below 100 rows (no early stopping), else 0.
     input_transform : {"standard", "quantile"}, default="standard"
         "quantile" maps every feature of 20 or more distinct values onto a
         standard normal by its training quantiles before standardizing.
@@ -227,7 +227,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         self, n_components=5, *, covariance_type="full", hidden_layer_sizes=(64, 64),
         activation="tanh", n_members=1, alpha=0.0, batch_size="auto", learning_rate_init=1e-3,
         max_iter=1000, early_stopping="auto", validation_fraction=0.1, n_iter_no_change="auto",
-        tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise=0.0, target_noise=0.0,
+        tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise="auto", target_noise="auto",
         input_transform="standard", point_estimate="mean", device="cpu", random_state=None,
         verbose=0, warm_start=False, callbacks=None,
     ):
@@ -256,7 +256,6 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         self.warm_start = warm_start
         self.callbacks = callbacks
 
-    # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
@@ -343,6 +342,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         # partial_fit keeps a plain net between calls; anything else is rebuilt
         # from the current parameters (and, with keep, continues the old weights).
         single_pass = epochs is not None
+        plan = self._training_plan(len(X), X.shape[1], y2.shape[1], single_pass)
+        keys = row_keys(X, y2) if plan.input_noise or plan.target_noise else None  # raw rows
         reuse = keep and single_pass and is_plain(self.net_)
         device = self.device_ if reuse else resolve_device(self.device)
         if not keep:
@@ -359,9 +360,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         X = map_inputs(self.input_map_, X) if keep else X
         data = TensorBatches.from_arrays(
             (X - self.x_mean_) / self.x_scale_, (y2 - self.y_mean_) / self.y_scale_,
-            sample_weight, device=device, dtype=self.dtype_)
+            sample_weight, device=device, dtype=self.dtype_, keys=keys)
         seed = seed_from(self.random_state)
-        plan = self._training_plan(len(data), X.shape[1], self.n_outputs_, single_pass)
         cuda = [device.index or 0] if device.type == "cuda" else []
         done_before = self.n_iter_ if keep else 0
         offset = float(np.sum(np.log(self.y_scale_)))  # standardized NLL -> nats in y's units

@@ -95,15 +95,41 @@ def test_seeded_permutations_are_reproducible():
 
 
 def test_noise_regularization_is_seeded_and_training_only():
-    X = torch.zeros(50, 2, dtype=torch.float64)
-    y = torch.zeros(50, 1, dtype=torch.float64)
+    X = torch.arange(1000, dtype=torch.float64).reshape(500, 2)
+    y = torch.arange(500, dtype=torch.float64).reshape(500, 1)
     data = TensorBatches(X, y)
-    noisy = list(BatchIterator(data, 50, seed=3, input_noise=0.5, target_noise=0.2))
-    again = list(BatchIterator(data, 50, seed=3, input_noise=0.5, target_noise=0.2))
+    noisy = list(BatchIterator(data, 500, seed=3, input_noise=0.5, target_noise=0.2))
+    again = list(BatchIterator(data, 500, seed=3, input_noise=0.5, target_noise=0.2))
+    other = list(BatchIterator(data, 500, seed=4, input_noise=0.5, target_noise=0.2))
     torch.testing.assert_close(noisy[0][0], again[0][0])
-    assert 0.3 < noisy[0][0].std() < 0.7 and 0.1 < noisy[0][1].std() < 0.3
-    clean = list(BatchIterator(data, 50))
-    assert torch.all(clean[0][0] == 0)
+    assert not torch.equal(noisy[0][0], other[0][0])
+    dx, dy = noisy[0][0] - X, noisy[0][1] - y
+    assert 0.45 < dx.std() < 0.55 and 0.18 < dy.std() < 0.22
+    assert abs(dx.mean()) < 0.05 and abs(np.corrcoef(dx.T.numpy())[0, 1]) < 0.15
+    clean = list(BatchIterator(data, 500))
+    torch.testing.assert_close(clean[0][0], X)
+
+
+def test_noise_is_fresh_every_epoch_and_a_function_of_the_row_not_its_place():
+    X = torch.randn(60, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    y = X[:, :1] ** 2
+    iterator = BatchIterator(TensorBatches(X, y), 16, shuffle=True, seed=1, input_noise=0.5)
+    epochs = []
+    for _ in range(2):
+        rows = {}
+        for Xb, yb in iterator:  # match each noisy row to its clean one through y
+            for xi, yi in zip(Xb, yb):
+                rows[float(yi)] = xi
+        epochs.append(torch.stack([rows[float(v)] for v in y[:, 0]]))
+    assert not torch.allclose(epochs[0], epochs[1])  # fresh noise per epoch
+    # The same rows, in another order and with a duplicate, get the same noise.
+    order = torch.tensor([5, 3, 3, 0])
+    first = next(iter(BatchIterator(TensorBatches(X[order], y[order]), 4, seed=1,
+                                     input_noise=0.5)))[0]
+    torch.testing.assert_close(first[1], first[2])
+    alone = next(iter(BatchIterator(TensorBatches(X[:6], y[:6]), 6, seed=1,
+                                    input_noise=0.5)))[0]
+    torch.testing.assert_close(first[[0, 1, 3]], alone[[5, 3, 0]])
 
 
 def test_noise_only_where_asked_and_never_on_the_weights():

@@ -11,8 +11,8 @@ from skmdn._plan import (
     AUTO_PATIENCE_MAX,
     AUTO_PATIENCE_MIN,
     AUTO_PATIENCE_NO_VALIDATION,
-    NOISE_FACTOR,
     PLAN_PARAMETERS,
+    TINY_NOISE,
     WARMUP_MAX_EPOCHS,
     auto_batch_size,
     auto_noise,
@@ -132,21 +132,22 @@ def test_plateau_patience_is_a_third_of_the_patience(n_iter_no_change, plateau_p
 
 
 # -------------------------------------------------------------------- noise
-def test_auto_noise_is_zero_below_100_rows_and_the_rule_of_thumb_above():
-    assert auto_noise(AUTO_MIN_SAMPLES - 1, 3, 2) == 0.0
-    assert auto_noise(100, 1, 1) == pytest.approx(NOISE_FACTOR * 100 ** (-1 / 6))
-    assert auto_noise(5000, 3, 2) == pytest.approx(0.1 * 5000 ** (-1 / 9))
-    assert auto_noise(10_000, 1, 1) < auto_noise(1000, 1, 1)
+def test_auto_noise_is_tiny_noise_below_100_rows_and_zero_from_100():
+    assert auto_noise(AUTO_MIN_SAMPLES - 1) == TINY_NOISE == 0.5
+    assert auto_noise(1) == TINY_NOISE
+    assert auto_noise(AUTO_MIN_SAMPLES) == auto_noise(10_000) == 0.0
+    assert auto_noise(20, single_pass=True) == 0.0  # partial_fit sees a chunk, not the data
 
 
 def test_noise_in_the_plan():
-    p = plan(100, n_features=1, n_targets=1, input_noise="auto", target_noise="auto")
-    assert p.input_noise == p.target_noise == pytest.approx(0.1 * 100 ** (-1 / 6))
-    tiny = plan(99, input_noise="auto", target_noise="auto")
-    assert tiny.input_noise == tiny.target_noise == 0.0
-    mixed = plan(100, n_features=1, n_targets=1, input_noise=0.3, target_noise="auto")
-    assert mixed.input_noise == 0.3
-    assert mixed.target_noise == pytest.approx(0.1 * 100 ** (-1 / 6))
+    tiny = plan(99)  # the default is "auto"
+    assert tiny.input_noise == tiny.target_noise == TINY_NOISE
+    assert not tiny.validate  # noise instead of early stopping
+    p = plan(100)
+    assert p.input_noise == p.target_noise == 0.0 and p.validate
+    mixed = plan(50, input_noise=0.3, target_noise="auto")
+    assert mixed.input_noise == 0.3 and mixed.target_noise == TINY_NOISE
+    assert plan(50, input_noise=0.0, target_noise=0).target_noise == 0.0
     assert plan(1000).input_noise == plan(1000).target_noise == 0.0  # the default
 
 
@@ -203,9 +204,9 @@ def test_single_pass_is_one_plain_epoch(early_stopping):
     assert p.monitor == "train_loss"
 
 
-def test_single_pass_keeps_the_noise():
-    p = plan(1000, input_noise="auto", target_noise=0.2, single_pass=True)
-    assert p.input_noise == pytest.approx(auto_noise(1000, 2, 1))
+def test_single_pass_keeps_set_noise_and_has_no_auto_noise():
+    p = plan(50, input_noise="auto", target_noise=0.2, single_pass=True)
+    assert p.input_noise == 0.0
     assert p.target_noise == 0.2
 
 

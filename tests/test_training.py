@@ -18,11 +18,12 @@ from skmdn._module import MixtureNLLLoss
 from skmdn.datasets import make_inverted_sinusoid
 
 # Full-batch float64 training is a deterministic function of the data, so
-# continued and uninterrupted training can be compared exactly. N < 100 also
-# keeps the automatic noise regularization off.
+# continued and uninterrupted training can be compared exactly. Below 100 rows
+# "auto" noise is on in fit but not in partial_fit's plain pass: FAST turns it
+# off, so that the two can be compared.
 N = 90
 FAST = dict(n_components=3, hidden_layer_sizes=(32,), random_state=0, early_stopping=False,
-            batch_size=N)
+            batch_size=N, input_noise=0.0, target_noise=0.0)
 
 
 @pytest.fixture(scope="module")
@@ -122,13 +123,15 @@ def test_partial_fit_refuses_early_stopping(data):
 
 
 # ------------------------------------------------------------- warm start
-def test_warm_start_continues_exactly_where_fit_stopped(data):
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_warm_start_continues_exactly_where_fit_stopped(data, noise):
     X, y = data
-    warm = MDNRegressor(max_iter=10, warm_start=True, n_iter_no_change=1000, **FAST)
+    params = {**FAST, "n_iter_no_change": 1000, "input_noise": noise, "target_noise": noise}
+    warm = MDNRegressor(max_iter=10, warm_start=True, **params)
     warm.fit(X, y)
     first = warm.predict(X)
-    warm.fit(X, y)
-    cold = MDNRegressor(max_iter=20, n_iter_no_change=1000, **FAST).fit(X, y)
+    warm.fit(X, y)  # with noise: epochs 11 to 20 draw the noise of epochs 11 to 20
+    cold = MDNRegressor(max_iter=20, **params).fit(X, y)
     assert warm.n_iter_ == len(warm.loss_curve_) == 20
     # Weights and Adam's moments are carried over: two fits of 10 epochs are
     # one fit of 20, up to rounding.

@@ -167,6 +167,17 @@ class GuardedNet(NeuralNet):
                 row[prefix + "_loss"] = loss
         self.history.record(prefix + "_batch_count", len(losses))
 
+    def get_iterator(self, dataset, training=False):
+        """skorch's iterator; a training iterator counts on from the epochs already run.
+
+        Its noise is drawn per epoch, so a warm start or another
+        ``partial_fit`` continues the noise sequence instead of repeating it.
+        """
+        iterator = super().get_iterator(dataset, training=training)
+        if training and hasattr(iterator, "passes"):
+            iterator.passes = len(self.history)
+        return iterator
+
     def _set_training(self, training=True):
         # Switching mode walks every submodule: only do it when the mode changes.
         if self.module_.training != training or self.criterion_.training != training:
