@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/sweep.py TASK [--data-dir DIR] [--splits 0,1,2] [--trace N]
-                               [--warmup-epochs W] JSON [JSON ...]
+                               [--warmup-epochs W] [--shared-shuffle] JSON [JSON ...]
 
 TASK is a toy problem of the reference experiments or a UCI data set:
 
@@ -21,7 +21,9 @@ Every JSON is a dict of MDNRegressor parameters on top of those defaults
 test NLL (nats, units of y) and the learning rate every N epochs, through a
 skorch callback passed as ``callbacks=``. ``--warmup-epochs W`` sets the number
 of epochs for which "full" correlations are held at zero, through the
-estimator's ``_training_plan`` hook. Examples::
+estimator's ``_training_plan`` hook; ``--shared-shuffle`` likewise has the
+members of an ensemble (``n_members`` > 1) train on one shuffle of the rows
+rather than one each. Examples::
 
     python benchmarks/sweep.py sin '{}' '{"batch_size": 64}'
     python benchmarks/sweep.py bishop --trace 25 '{"lr_schedule": "cosine"}'
@@ -60,16 +62,13 @@ TOYS = {
 }
 
 
-class WarmupOverride(MDNRegressor):
-    """MDNRegressor whose plan holds "full" correlations at zero for ``WARMUP`` epochs."""
+class PlanOverride(MDNRegressor):
+    """MDNRegressor whose training plan has the fields in ``PLAN`` replaced."""
 
-    WARMUP = None
+    PLAN = {}
 
     def _training_plan(self, *args, **kwargs):
-        plan = super()._training_plan(*args, **kwargs)
-        if self.WARMUP is None:
-            return plan
-        return dataclasses.replace(plan, warmup_epochs=self.WARMUP)
+        return dataclasses.replace(super()._training_plan(*args, **kwargs), **self.PLAN)
 
 
 class TestTrace(Callback):
@@ -123,7 +122,10 @@ def run(task, params, args):
     rows = []
     for split in ([0] if task in TOYS else args.splits):
         X, y, X_test, y_test, defaults = load(task, args.data_dir, split)
-        cls = type("Sweep", (WarmupOverride,), {"WARMUP": args.warmup_epochs})
+        plan = {} if args.warmup_epochs is None else {"warmup_epochs": args.warmup_epochs}
+        if args.shared_shuffle:
+            plan["member_shuffles"] = False
+        cls = type("Sweep", (PlanOverride,), {"PLAN": plan})
         model = cls(**{**defaults, **params})
         if args.trace:
             trace = TestTrace(args.trace, X, y, X_test, y_test)
@@ -154,6 +156,8 @@ def main(argv=None):
     parser.add_argument("--splits", default="0", type=lambda s: [int(v) for v in s.split(",")])
     parser.add_argument("--trace", type=int, default=0)
     parser.add_argument("--warmup-epochs", type=int, default=None)
+    parser.add_argument("--shared-shuffle", action="store_true",
+                        help="ensemble members all train on one shuffle of the rows")
     args = parser.parse_args(argv)
     for text in args.params:
         params = json.loads(text)

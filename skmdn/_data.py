@@ -166,13 +166,18 @@ class BatchIterator:
         of the epoch and of ``seed``, never of its position or weight, so
         that a row with weight 2 trains as the row given twice. Meant for the
         training iterator only.
+    n_members : int, default=1
+        With ``shuffle`` and k > 1 members, every member of an ensemble draws
+        its own permutation: batches are then (B, k, ...) tensors whose slice
+        ``[:, j]`` holds member j's rows (and weights).
     """
 
     def __init__(self, dataset, batch_size, shuffle=False, seed=0, input_noise=0.0,
-                 target_noise=0.0):
+                 target_noise=0.0, n_members=1):
         self.dataset = dataset
         self.batch_size = max(1, int(batch_size))
         self.shuffle = shuffle
+        self.n_members = int(n_members) if shuffle else 1
         self.seed = int(seed)
         self.input_noise = float(input_noise)
         self.target_noise = float(target_noise)
@@ -192,19 +197,26 @@ class BatchIterator:
     def _jitter(self, a, std, keys, stream):
         if std <= 0:
             return a
-        return a + std * keyed_normal(keys, stream, a.shape[1], a.dtype).reshape(a.shape)
+        noise = keyed_normal(keys.reshape(-1), stream, a.shape[-1], a.dtype)
+        return a + std * noise.reshape(a.shape)
+
+    def _batches(self):
+        """Row indices per batch: slices, (B,) or, one column per member, (B, k) tensors."""
+        n, size = len(self.dataset), self.batch_size
+        if not self.shuffle:
+            return (slice(start, start + size) for start in range(0, n, size))
+        device = self.dataset.X.device
+        perm = torch.stack([
+            torch.randperm(n, generator=self.generator, device=device)
+            for _ in range(self.n_members)
+        ], dim=1)  # (n, k)
+        if self.n_members == 1:
+            perm = perm[:, 0]
+        return (perm[start : start + size] for start in range(0, n, size))
 
     def __iter__(self):
-        n = len(self.dataset)
         self.passes += 1
-        if self.shuffle:
-            perm = torch.randperm(n, generator=self.generator, device=self.dataset.X.device)
-            starts = range(0, n, self.batch_size)
-            batches = (perm[start : start + self.batch_size] for start in starts)
-        else:
-            starts = range(0, n, self.batch_size)
-            batches = (slice(start, start + self.batch_size) for start in starts)
-        for index in batches:
+        for index in self._batches():
             X, y = self.dataset[index]
             if self.keys is not None:
                 keys = self.keys[index]

@@ -18,6 +18,8 @@ import math
 import torch
 from torch import nn
 
+from . import _mixture
+
 
 def ensemble_layers(trunk, head, n_members):
     """The ensemble versions of an MLP ``trunk`` and a linear ``head``.
@@ -78,16 +80,19 @@ def pool(logits, mu, raw, n_members):
     return log_w.reshape(n, -1), mu.reshape(n, -1), raw.reshape(n, -1)
 
 
-def member_log_prob(component_log_prob, logits, n_members):
-    """Log-density of each row's target under each member's own mixture.
+def member_log_prob(logits, means, scales, y, n_members):
+    """Log-density of the targets under each member's own mixture.
 
     Parameters
     ----------
-    component_log_prob : Tensor of shape (n, k * K)
-        Log-densities under the pooled components.
     logits : Tensor of shape (n, k * K)
         Pooled logits; a member's block determines its weights (up to a
         constant, which the softmax within the block removes).
+    means : Tensor of shape (n, k * K, d)
+    scales : Tensor of shape (n, k * K, d) or (n, k * K, d, d)
+    y : Tensor of shape (n, d) or (n, k, d)
+        One target per row for every member, or (members on rows of their
+        own) one per row and member.
     n_members : int
 
     Returns
@@ -95,5 +100,10 @@ def member_log_prob(component_log_prob, logits, n_members):
     Tensor of shape (n, k)
     """
     n = logits.shape[0]
-    log_w = torch.log_softmax(logits.reshape(n, n_members, -1), dim=-1)
-    return torch.logsumexp(log_w + component_log_prob.reshape(n, n_members, -1), dim=-1)
+    by_member = (n, n_members, -1)
+    means = means.reshape(*by_member, *means.shape[2:])
+    scales = scales.reshape(*by_member, *scales.shape[2:])
+    y = y.unsqueeze(1) if y.dim() == 2 else y
+    log_p = _mixture.component_log_prob(means, scales, y)  # (n, k, K)
+    log_w = torch.log_softmax(logits.reshape(by_member), dim=-1)
+    return torch.logsumexp(log_w + log_p, dim=-1)

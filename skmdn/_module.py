@@ -206,7 +206,9 @@ class MixtureNLLLoss(nn.Module):
     ``forward(y_pred, y_true, pooled=None)`` takes the module's output tuple
     and either a target tensor of shape (n, d) or a pair
     ``(y, sample_weight)``; with weights, each row's NLL is multiplied by its
-    weight before the mean.
+    weight before the mean. An ensemble whose members trained on rows of
+    their own gets targets of shape (n, k, d) and weights of shape (n, k):
+    each member is scored on its own rows.
 
     Parameters
     ----------
@@ -236,9 +238,11 @@ class MixtureNLLLoss(nn.Module):
             y_true, weight = y_true
         if pooled is None:
             pooled = not self.training
-        if self.n_members > 1 and self.member_loss and not pooled:
-            log_p = _mixture.component_log_prob(means, scales, y_true)
-            nll = -_ensemble.member_log_prob(log_p, logits, self.n_members).mean(-1)
+        if y_true.dim() == 3 or (self.n_members > 1 and self.member_loss and not pooled):
+            # (n, k): each member's NLL, on its own rows where y is (n, k, d)
+            nll = -_ensemble.member_log_prob(logits, means, scales, y_true, self.n_members)
+            if y_true.dim() == 2:
+                nll = nll.mean(-1)
         else:
             nll = -_mixture.log_prob(logits, means, scales, y_true)
         if weight is not None:

@@ -80,6 +80,10 @@ class TrainingPlan:
     warmup_epochs : int
         Epochs during which "full" correlations are held at zero; 0 when
         there are none to hold.
+    member_shuffles : bool
+        Whether each member of an ensemble (``n_members > 1``) draws its own
+        shuffle of the training rows, rather than all sharing one. Always
+        true here; a subclass's ``_training_plan`` may turn it off.
 
     Examples
     --------
@@ -101,6 +105,7 @@ class TrainingPlan:
     plateau_patience: int
     ema_decay: "float | None"
     warmup_epochs: int
+    member_shuffles: bool = True
 
     @property
     def validate(self):

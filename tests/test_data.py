@@ -168,3 +168,35 @@ def test_seeded_split_is_reproducible():
     assert held_out(5) == held_out(5)
     assert held_out(5) != held_out(6)
     assert held_out(5) != list(range(20))  # a random, not a leading, share
+
+
+def test_each_member_draws_its_own_shuffle_of_every_row():
+    data = _rows(50, weights=True)
+    iterator = BatchIterator(data, 16, shuffle=True, seed=2, n_members=3)
+    batches = list(iterator)
+    assert [X.shape for X, _ in batches] == [(16, 3, 1)] * 3 + [(2, 3, 1)]
+    X = torch.cat([X for X, _ in batches])  # (50, 3, 1)
+    y, w = (torch.cat(part) for part in zip(*(yw for _, yw in batches)))
+    for j in range(3):  # every member sees every row once, with its target and weight
+        assert sorted(X[:, j, 0].tolist()) == list(range(50))
+        torch.testing.assert_close(y[:, j], 10 * X[:, j])
+        torch.testing.assert_close(w[:, j], data.sample_weight[X[:, j, 0].long()])
+    assert not torch.equal(X[:, 0], X[:, 1]) and not torch.equal(X[:, 1], X[:, 2])
+    # The first member's order is the one a single network would get.
+    alone = torch.cat([X for X, _ in BatchIterator(data, 16, shuffle=True, seed=2)])
+    torch.testing.assert_close(X[:, 0], alone)
+    # Without shuffling (validation) there is one order for all.
+    assert next(iter(BatchIterator(data, 16, n_members=3)))[0].shape == (16, 1)
+
+
+def test_members_rows_carry_their_own_keyed_noise():
+    data = _rows(30)
+    batches = list(BatchIterator(data, 30, shuffle=True, seed=1, n_members=2, input_noise=0.5))
+    X, y = batches[0]
+    # The same row gets the same noise in both members' batches.
+    first, second = {}, {}
+    for j, seen in enumerate((first, second)):
+        for xi, yi in zip(X[:, j, 0], y[:, j, 0]):
+            seen[float(yi)] = float(xi)
+    assert first == second and len(first) == 30
+    assert any(abs(x - y / 10) > 1e-3 for y, x in first.items())

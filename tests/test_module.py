@@ -257,3 +257,21 @@ def test_ensemble_trains_on_the_member_nlls_and_validates_on_the_pooled_one():
     lone = MDNModule(5, 2, 4, "full", (16,), "relu").double()
     torch.testing.assert_close(MixtureNLLLoss()(lone(X), y, pooled=False),
                                MixtureNLLLoss()(lone(X), y, pooled=True))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_members_on_rows_of_their_own_are_each_scored_on_their_own_rows(covariance_type):
+    module = _ensemble(covariance_type)
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(9, 3, 5, dtype=torch.float64, generator=gen)  # (n, k, p): rows per member
+    y = torch.randn(9, 3, 2, dtype=torch.float64, generator=gen)
+    weight = torch.rand(9, 3, dtype=torch.float64, generator=gen)
+    # Member j's NLL on its rows X[:, j], y[:, j], from a forward pass of those rows alone.
+    expected = torch.stack([
+        -_member_log_probs(module, X[:, j], y[:, j])[:, j] for j in range(3)
+    ], dim=1)
+    loss = MixtureNLLLoss(n_members=3)
+    torch.testing.assert_close(loss(module(X), (y, weight), pooled=False),
+                               (expected * weight).mean())
+    torch.testing.assert_close(loss(module(X), y[:, :1].expand(9, 3, 2).contiguous()),
+                               -_member_log_probs(module, X, y[:, 0]).mean())

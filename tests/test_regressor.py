@@ -1,6 +1,8 @@
 """MDNRegressor: scikit-learn tools, multimodal targets, distribution methods, sample
 weights, errors."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -448,6 +450,27 @@ def test_ensemble_sample_weights_and_float32(ensemble_data):
     mdn = MDNRegressor(**params).fit(X.astype(np.float32), y)
     assert mdn.net_.module_.head.weight.dtype == torch.float32
     assert mdn.predict(X).dtype == np.float64
+
+
+class _SharedShuffle(MDNRegressor):
+    """All members on one shuffle of the rows (the plan's other choice)."""
+
+    def _training_plan(self, *args):
+        return dataclasses.replace(super()._training_plan(*args), member_shuffles=False)
+
+
+def test_ensemble_members_train_on_shuffles_of_their_own(ensemble_data):
+    X, y = ensemble_data
+    own = MDNRegressor(**ENSEMBLE).fit(X, y)
+    shared = _SharedShuffle(**ENSEMBLE).fit(X, y)
+    assert own.net_.get_params()["iterator_train__n_members"] == 4
+    assert shared.net_.get_params()["iterator_train__n_members"] == 1
+    # The first epoch starts from the same weights and differs only in the batches.
+    assert own.loss_curve_[0] != pytest.approx(shared.loss_curve_[0], rel=1e-9)
+    assert np.isfinite(own.validation_scores_).all()
+    one = dict(ENSEMBLE, n_members=1)
+    np.testing.assert_array_equal(  # one network: the two plans train alike
+        MDNRegressor(**one).fit(X, y).predict(X), _SharedShuffle(**one).fit(X, y).predict(X))
 
 
 def test_ensemble_partial_fit_warm_start_and_architecture_check(ensemble_data):

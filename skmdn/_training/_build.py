@@ -140,6 +140,8 @@ def build_net(plan, *, architecture, learning_rate, weight_decay, validation_fra
         iterator_train__seed=seed,
         iterator_train__input_noise=plan.input_noise,
         iterator_train__target_noise=plan.target_noise,
+        iterator_train__n_members=(
+            architecture.get("n_members", 1) if plan.member_shuffles else 1),
         iterator_valid=BatchIterator,
         train_split=SeededSplit(validation_fraction, seed) if plan.validate else None,
         callbacks=_own_callbacks(plan, verbose) + [
