@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/sweep.py TASK [--data-dir DIR] [--splits 0,1,2] [--trace N]
-                               [--warmup-epochs W] [--shared-shuffle] JSON [JSON ...]
+                               [--warmup-epochs W] [--member-shuffles] JSON [JSON ...]
 
 TASK is a toy problem of the reference experiments or a UCI data set:
 
@@ -21,9 +21,9 @@ Every JSON is a dict of MDNRegressor parameters on top of those defaults
 test NLL (nats, units of y) and the learning rate every N epochs, through a
 skorch callback passed as ``callbacks=``. ``--warmup-epochs W`` sets the number
 of epochs for which "full" correlations are held at zero, through the
-estimator's ``_training_plan`` hook; ``--shared-shuffle`` likewise has the
-members of an ensemble (``n_members`` > 1) train on one shuffle of the rows
-rather than one each. Examples::
+estimator's ``_training_plan`` hook; ``--member-shuffles`` likewise has
+every member of an ensemble (``n_members`` > 1) train on its own shuffle of
+the rows rather than all on one. Examples::
 
     python benchmarks/sweep.py sin '{}' '{"batch_size": 64}'
     python benchmarks/sweep.py bishop --trace 25 '{"lr_schedule": "cosine"}'
@@ -123,8 +123,8 @@ def run(task, params, args):
     for split in ([0] if task in TOYS else args.splits):
         X, y, X_test, y_test, defaults = load(task, args.data_dir, split)
         plan = {} if args.warmup_epochs is None else {"warmup_epochs": args.warmup_epochs}
-        if args.shared_shuffle:
-            plan["member_shuffles"] = False
+        if args.member_shuffles:
+            plan["member_shuffles"] = True
         cls = type("Sweep", (PlanOverride,), {"PLAN": plan})
         model = cls(**{**defaults, **params})
         if args.trace:
@@ -156,8 +156,8 @@ def main(argv=None):
     parser.add_argument("--splits", default="0", type=lambda s: [int(v) for v in s.split(",")])
     parser.add_argument("--trace", type=int, default=0)
     parser.add_argument("--warmup-epochs", type=int, default=None)
-    parser.add_argument("--shared-shuffle", action="store_true",
-                        help="ensemble members all train on one shuffle of the rows")
+    parser.add_argument("--member-shuffles", action="store_true",
+                        help="each ensemble member trains on its own shuffle of the rows")
     args = parser.parse_args(argv)
     for text in args.params:
         params = json.loads(text)

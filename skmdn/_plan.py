@@ -82,8 +82,10 @@ class TrainingPlan:
         there are none to hold.
     member_shuffles : bool
         Whether each member of an ensemble (``n_members > 1``) draws its own
-        shuffle of the training rows, rather than all sharing one. Always
-        true here; a subclass's ``_training_plan`` may turn it off.
+        shuffle of the training rows, rather than all sharing one. False
+        here: own shuffles scored worse on the UCI data measured
+        (docs/benchmarks/quality.rst); a subclass's ``_training_plan`` may
+        turn them on.
 
     Examples
     --------
@@ -105,7 +107,7 @@ class TrainingPlan:
     plateau_patience: int
     ema_decay: "float | None"
     warmup_epochs: int
-    member_shuffles: bool = True
+    member_shuffles: bool = False
 
     @property
     def validate(self):

@@ -452,17 +452,17 @@ def test_ensemble_sample_weights_and_float32(ensemble_data):
     assert mdn.predict(X).dtype == np.float64
 
 
-class _SharedShuffle(MDNRegressor):
-    """All members on one shuffle of the rows (the plan's other choice)."""
+class _OwnShuffles(MDNRegressor):
+    """Every member on its own shuffle of the rows (the plan's other choice)."""
 
     def _training_plan(self, *args):
-        return dataclasses.replace(super()._training_plan(*args), member_shuffles=False)
+        return dataclasses.replace(super()._training_plan(*args), member_shuffles=True)
 
 
-def test_ensemble_members_train_on_shuffles_of_their_own(ensemble_data):
+def test_ensemble_members_share_a_shuffle_unless_the_plan_gives_them_their_own(ensemble_data):
     X, y = ensemble_data
-    own = MDNRegressor(**ENSEMBLE).fit(X, y)
-    shared = _SharedShuffle(**ENSEMBLE).fit(X, y)
+    own = _OwnShuffles(**ENSEMBLE).fit(X, y)
+    shared = MDNRegressor(**ENSEMBLE).fit(X, y)
     assert own.net_.get_params()["iterator_train__n_members"] == 4
     assert shared.net_.get_params()["iterator_train__n_members"] == 1
     # The first epoch starts from the same weights and differs only in the batches.
@@ -470,7 +470,7 @@ def test_ensemble_members_train_on_shuffles_of_their_own(ensemble_data):
     assert np.isfinite(own.validation_scores_).all()
     one = dict(ENSEMBLE, n_members=1)
     np.testing.assert_array_equal(  # one network: the two plans train alike
-        MDNRegressor(**one).fit(X, y).predict(X), _SharedShuffle(**one).fit(X, y).predict(X))
+        MDNRegressor(**one).fit(X, y).predict(X), _OwnShuffles(**one).fit(X, y).predict(X))
 
 
 def test_ensemble_partial_fit_warm_start_and_architecture_check(ensemble_data):
