@@ -90,6 +90,12 @@ def _mix32(h):
     return h ^ (h >> 16)
 
 
+def _writable(a):
+    """``a`` as a C-contiguous array torch can wrap without a warning (a copy if read-only)."""
+    a = np.ascontiguousarray(a)
+    return a if a.flags.writeable else a.copy()
+
+
 def row_keys(*arrays):
     """A 32-bit key per row: a hash of the row's bytes in every array.
 
@@ -106,7 +112,7 @@ def row_keys(*arrays):
     -------
     Tensor of shape (n,), int64, on the device of the first array
     """
-    tensors = [torch.as_tensor(np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a)
+    tensors = [torch.from_numpy(_writable(a)) if isinstance(a, np.ndarray) else a
                for a in arrays]
     n = tensors[0].shape[0]
     device = tensors[0].device

@@ -200,3 +200,18 @@ def test_members_rows_carry_their_own_keyed_noise():
             seen[float(yi)] = float(xi)
     assert first == second and len(first) == 30
     assert any(abs(x - y / 10) > 1e-3 for y, x in first.items())
+
+
+def test_row_keys_of_read_only_arrays_equal_those_of_tensors_without_a_warning():
+    import warnings
+
+    from skmdn._data import row_keys
+
+    X = np.arange(12.0).reshape(4, 3)
+    X[3] = X[1]
+    X.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keys = row_keys(X, X[:, :1])
+    torch.testing.assert_close(keys, row_keys(torch.as_tensor(X.copy()), X[:, :1].copy()))
+    assert keys[1] == keys[3] and len(set(keys.tolist())) == 3
