@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/sweep.py TASK [--data-dir DIR] [--splits 0,1,2] [--trace N]
-                               [--warmup-epochs W] [--member-shuffles] JSON [JSON ...]
+                               [--warmup-epochs W] [--member-shuffles]
+                               [--embedding periodic] JSON [JSON ...]
 
 TASK is a toy problem of the reference experiments or a UCI data set:
 
@@ -23,7 +24,9 @@ skorch callback passed as ``callbacks=``. ``--warmup-epochs W`` sets the number
 of epochs for which "full" correlations are held at zero, through the
 estimator's ``_training_plan`` hook; ``--member-shuffles`` likewise has
 every member of an ensemble (``n_members`` > 1) train on its own shuffle of
-the rows rather than all on one. Examples::
+the rows rather than all on one, and ``--embedding periodic`` puts periodic
+embeddings of the features (``rtdl_num_embeddings``) before the network,
+through the ``_architecture`` hook. Examples::
 
     python benchmarks/sweep.py sin '{}' '{"batch_size": 64}'
     python benchmarks/sweep.py bishop --trace 25 '{"lr_schedule": "cosine"}'
@@ -62,13 +65,16 @@ TOYS = {
 }
 
 
-class PlanOverride(MDNRegressor):
-    """MDNRegressor whose training plan has the fields in ``PLAN`` replaced."""
+class Override(MDNRegressor):
+    """MDNRegressor whose training plan and module arguments are updated from ``PLAN`` and ``ARCH``."""
 
-    PLAN = {}
+    PLAN, ARCH = {}, {}
 
     def _training_plan(self, *args, **kwargs):
         return dataclasses.replace(super()._training_plan(*args, **kwargs), **self.PLAN)
+
+    def _architecture(self, n_features):
+        return {**super()._architecture(n_features), **self.ARCH}
 
 
 class TestTrace(Callback):
@@ -125,7 +131,8 @@ def run(task, params, args):
         plan = {} if args.warmup_epochs is None else {"warmup_epochs": args.warmup_epochs}
         if args.member_shuffles:
             plan["member_shuffles"] = True
-        cls = type("Sweep", (PlanOverride,), {"PLAN": plan})
+        arch = {} if args.embedding is None else {"input_embedding": args.embedding}
+        cls = type("Sweep", (Override,), {"PLAN": plan, "ARCH": arch})
         model = cls(**{**defaults, **params})
         if args.trace:
             trace = TestTrace(args.trace, X, y, X_test, y_test)
@@ -156,6 +163,8 @@ def main(argv=None):
     parser.add_argument("--splits", default="0", type=lambda s: [int(v) for v in s.split(",")])
     parser.add_argument("--trace", type=int, default=0)
     parser.add_argument("--warmup-epochs", type=int, default=None)
+    parser.add_argument("--embedding", choices=["periodic"], default=None,
+                        help="embed every feature before the network (rtdl_num_embeddings)")
     parser.add_argument("--member-shuffles", action="store_true",
                         help="each ensemble member trains on its own shuffle of the rows")
     args = parser.parse_args(argv)

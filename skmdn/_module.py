@@ -33,6 +33,22 @@ def n_scale_params(n_components, n_targets, covariance_type):
     return n_components * per_component
 
 
+def input_embedding_layer(kind, n_features):
+    """An embedding of each standardized feature, from ``rtdl_num_embeddings``.
+
+    ``"periodic"``: ``PeriodicEmbeddings`` (Gorishniy et al. 2022, "On
+    Embeddings for Numerical Features in Tabular Deep Learning"), 16
+    dimensions per feature, frequencies initialised at scale 0.1. Maps
+    (n, p) to (n, p, 16).
+    """
+    import rtdl_num_embeddings
+
+    if kind != "periodic":
+        raise ValueError(f"input_embedding must be None or 'periodic', got {kind!r}")
+    return rtdl_num_embeddings.PeriodicEmbeddings(
+        n_features, 16, frequency_init_scale=0.1, lite=False)
+
+
 class MDNModule(nn.Module):
     """An MLP trunk with one linear head emitting a Gaussian mixture.
 
@@ -63,6 +79,10 @@ class MDNModule(nn.Module):
         MLPs sharing their weights (see :mod:`skmdn._ensemble`) with one head
         per member, and the outputs are the members' mixtures pooled into one
         of k * K components, each member weighing 1/k.
+    input_embedding : {None, "periodic"}, default=None
+        Embed every feature before the trunk (see :func:`input_embedding_layer`);
+        an experiment, not an estimator parameter: a subclass's ``_architecture``
+        sets it.
 
     Notes
     -----
@@ -110,6 +130,7 @@ class MDNModule(nn.Module):
         min_scale=1e-3,
         seed=None,
         n_members=1,
+        input_embedding=None,
     ):
         super().__init__()
         if n_targets == 1:
@@ -124,6 +145,10 @@ class MDNModule(nn.Module):
         self.correlation_gain = 1.0
         layers = []
         width = n_features
+        self.embed = None
+        if input_embedding is not None:
+            self.embed = input_embedding_layer(input_embedding, n_features)
+            width = n_features * self.embed.get_output_shape()[-1]
         for size in hidden_layer_sizes:
             layers += [nn.Linear(width, size), ACTIVATIONS[activation]()]
             width = size
@@ -178,6 +203,8 @@ class MDNModule(nn.Module):
 
     def forward(self, X):
         k, d = self.n_components, self.n_targets
+        if getattr(self, "embed", None) is not None:  # (..., p) -> (..., p * d_embedding)
+            X = self.embed(X.reshape(-1, X.shape[-1])).reshape(*X.shape[:-1], -1)
         out = self.head(self.trunk(X))
         logits, mu, raw = out.split(self._splits, dim=-1)
         n = out.shape[0]

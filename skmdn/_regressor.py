@@ -7,24 +7,22 @@ prediction runs through :mod:`skmdn._inference`.
 """
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._data import TensorBatches, row_keys
 from ._inference import DistributionPredictions
 from ._inputs import InputMap, map_inputs
-from ._module import ACTIVATIONS, COVARIANCE_TYPES
 from ._persistence import VersionedPickle
 from ._plan import PLAN_PARAMETERS, convergence_message, resolve_plan
 from ._training import build_net, continue_training, is_plain, learning_curves, user_callbacks
 from ._utils import resolve_device, seed_from
 from ._validation import (
+    PARAMETER_CONSTRAINTS,
     check_finite_target,
     check_hidden_layer_sizes,
     check_numeric_frame,
@@ -195,32 +193,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     (3, 5)
     """
 
-    _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
-        "hidden_layer_sizes": ["array-like"],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "n_members": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "lr_schedule": [StrOptions({"plateau", "cosine", "constant"})],
-        "input_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "target_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
-        "input_transform": [StrOptions({"standard", "quantile"})],
-        "point_estimate": [StrOptions({"mean", "mode", "median"})],
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "callbacks": [list, None],
-    }
+    _parameter_constraints = PARAMETER_CONSTRAINTS
     n_members = 1  # the default, for a model pickled before the parameter existed
 
     def __init__(
@@ -269,6 +242,14 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
             n_samples=n_samples, n_features=n_features, n_targets=n_targets,
             single_pass=single_pass, **{name: getattr(self, name) for name in PLAN_PARAMETERS},
         )
+
+    def _architecture(self, n_features):
+        """Keyword arguments of the :class:`~skmdn._module.MDNModule` (a hook for subclasses)."""
+        return dict(
+            n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
+            n_members=self.n_members, covariance_type=self.covariance_type,
+            activation=self.activation,
+            hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -369,13 +350,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
             with torch.random.fork_rng(devices=cuda):
                 torch.manual_seed(seed)
                 if not reuse:
-                    architecture = dict(
-                        n_features=X.shape[1], n_targets=self.n_outputs_,
-                        n_components=self.n_components, n_members=self.n_members,
-                        covariance_type=self.covariance_type, activation=self.activation,
-                        hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
                     net = build_net(
-                        plan, architecture=architecture, learning_rate=self.learning_rate_init,
+                        plan, architecture=self._architecture(X.shape[1]),
+                        learning_rate=self.learning_rate_init,
                         weight_decay=self.alpha, validation_fraction=self.validation_fraction,
                         device=device, seed=seed, verbose=self.verbose, callbacks=extra_callbacks)
                     net.initialize()

@@ -6,9 +6,43 @@ leaves the rest to scikit-learn's own validation.
 
 import sys
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
+
+from ._module import ACTIVATIONS, COVARIANCE_TYPES
+
+
+#: ``MDNRegressor._parameter_constraints``: the type and range of every parameter.
+PARAMETER_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+    "hidden_layer_sizes": ["array-like"],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "n_members": [Interval(Integral, 1, None, closed="left")],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean", StrOptions({"auto"})],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "lr_schedule": [StrOptions({"plateau", "cosine", "constant"})],
+    "input_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    "target_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
+    "input_transform": [StrOptions({"standard", "quantile"})],
+    "point_estimate": [StrOptions({"mean", "mode", "median"})],
+    "device": [str, torch.device],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+    "callbacks": [list, None],
+}
 
 
 def check_numeric_frame(X):

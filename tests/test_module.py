@@ -275,3 +275,19 @@ def test_members_on_rows_of_their_own_are_each_scored_on_their_own_rows(covarian
                                (expected * weight).mean())
     torch.testing.assert_close(loss(module(X), y[:, :1].expand(9, 3, 2).contiguous()),
                                -_member_log_probs(module, X, y[:, 0]).mean())
+
+
+def test_periodic_input_embedding_feeds_the_trunk_for_one_network_and_an_ensemble():
+    X = torch.randn(6, 5)
+    lone = MDNModule(5, 2, 4, "full", (16,), "relu", input_embedding="periodic")
+    assert lone.trunk[0].in_features == 5 * 16
+    logits, means, scales = lone(X)
+    assert logits.shape == (6, 4) and means.shape == (6, 4, 2) and scales.shape == (6, 4, 2, 2)
+    ensemble = MDNModule(5, 2, 4, "diag", (16,), "relu", n_members=3,
+                         input_embedding="periodic")
+    assert ensemble(X)[1].shape == (6, 12, 2)
+    own_rows = torch.randn(6, 3, 5)  # members on rows of their own
+    assert ensemble(own_rows)[1].shape == (6, 12, 2)
+    assert MDNModule(5, 2, 4, "diag", (16,), "relu").embed is None
+    with pytest.raises(ValueError, match="input_embedding must be None or 'periodic'"):
+        MDNModule(5, 2, 4, "diag", (16,), "relu", input_embedding="fourier")

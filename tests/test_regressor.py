@@ -473,6 +473,25 @@ def test_ensemble_members_share_a_shuffle_unless_the_plan_gives_them_their_own(e
         MDNRegressor(**one).fit(X, y).predict(X), _OwnShuffles(**one).fit(X, y).predict(X))
 
 
+class _Embedded(MDNRegressor):
+    """Periodic feature embeddings through the ``_architecture`` hook."""
+
+    EMBEDDING = "periodic"
+
+    def _architecture(self, n_features):
+        return {**super()._architecture(n_features), "input_embedding": self.EMBEDDING}
+
+
+def test_architecture_hook_reaches_the_module_and_warm_start_checks_it(ensemble_data):
+    X, y = ensemble_data
+    mdn = _Embedded(**dict(ENSEMBLE, max_iter=2), warm_start=True).fit(X, y)
+    assert mdn.net_.module_.embed is not None
+    assert np.isfinite(mdn.score(X, y))
+    mdn.EMBEDDING = None
+    with pytest.raises(ValueError, match="architecture changed: input_embedding 'periodic' -> None"):
+        mdn.fit(X, y)
+
+
 def test_ensemble_partial_fit_warm_start_and_architecture_check(ensemble_data):
     X, y = ensemble_data
     mdn = MDNRegressor(**dict(ENSEMBLE, early_stopping=False))

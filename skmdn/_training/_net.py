@@ -224,10 +224,10 @@ class GuardedNet(NeuralNet):
 
 _ARCHITECTURE = (
     "n_features", "n_targets", "n_components", "covariance_type", "hidden_layer_sizes",
-    "activation", "n_members",
+    "activation", "n_members", "input_embedding",
 )
 #: Values of architecture keys that nets built before the key existed lack.
-_ARCHITECTURE_DEFAULTS = {"n_members": 1}
+_ARCHITECTURE_DEFAULTS = {"n_members": 1, "input_embedding": None}
 
 
 def learning_curves(net, offset, validated):
