@@ -130,6 +130,11 @@ def variance(logits, means, scales):
 #: rows are processed in chunks so memory stays bounded for large K.
 _MODE_CHUNK_ELEMENTS = 1 << 22
 
+#: A mixture of more components than this (an ensemble's pooled mixture)
+#: climbs only from the MODE_STARTS component means where the mixture is
+#: densest; one of K components or fewer climbs from every mean.
+MODE_STARTS = 8
+
 
 def mode(logits, means, scales, max_iter=100, tol=1e-6):
     """Highest mode of each mixture, by hill climbing from every component mean.
@@ -146,7 +151,11 @@ def mode(logits, means, scales, max_iter=100, tol=1e-6):
 
     Each start stops on its own once its step is at most ``tol``; only the
     starts still moving are iterated, so a few slow rows do not hold up the
-    batch.
+    batch. A mixture of more than ``MODE_STARTS`` components (the pooled
+    mixture of an ensemble) climbs only from the ``MODE_STARTS`` component
+    means at which the mixture density is highest: the members' components
+    crowd around the same modes, and climbing from all k * K of them would
+    cost (k * K)^2 per row and step.
 
     Parameters
     ----------
@@ -181,12 +190,20 @@ def mode(logits, means, scales, max_iter=100, tol=1e-6):
 def _mode_rows(log_w, means, scales, full, max_iter, tol):
     """:func:`mode` for flat inputs (n, K), (n, K, d), (n, K, d[, d]) -> (n, d)."""
     n, k, d = means.shape
-    # One start per (row, component); each start carries its row's mixture.
+    x0 = means
+    if k > MODE_STARTS:  # keep the starts where the mixture is densest
+        at_means = torch.logsumexp(log_w.unsqueeze(1) + component_log_prob(
+            means.unsqueeze(1), scales.unsqueeze(1), means), dim=-1)  # (n, k)
+        top = at_means.topk(MODE_STARTS, dim=-1).indices
+        x0 = means.gather(1, top.unsqueeze(-1).expand(n, MODE_STARTS, d))
+    m = x0.shape[1]
+    x0 = x0.reshape(n * m, d)
+
+    # One start per (row, start); each start carries its row's mixture.
     def per_start(t):
-        return t.unsqueeze(1).expand(n, k, *t.shape[1:]).reshape(n * k, *t.shape[1:])
+        return t.unsqueeze(1).expand(n, m, *t.shape[1:]).reshape(n * m, *t.shape[1:])
 
     s_log_w, s_means, s_scales = per_start(log_w), per_start(means), per_start(scales)
-    x0 = means.reshape(n * k, d)
     if d == 1 and not full:
         sd = s_scales[..., 0]
         x, lp = _climb_1d(x0[:, 0], s_log_w - sd.log(), s_means[..., 0], sd.reciprocal(),
@@ -194,8 +211,8 @@ def _mode_rows(log_w, means, scales, full, max_iter, tol):
         x = x.unsqueeze(-1)
     else:
         x, lp = _climb_mean_shift(x0, s_log_w, s_means, s_scales, full, max_iter, tol)
-    best = lp.reshape(n, k).argmax(-1)
-    return x.reshape(n, k, d)[torch.arange(n, device=x.device), best]
+    best = lp.reshape(n, m).argmax(-1)
+    return x.reshape(n, m, d)[torch.arange(n, device=x.device), best]
 
 
 def _climb_1d(x, c, mu, inv_sd, max_iter, tol):

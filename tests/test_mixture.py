@@ -213,3 +213,24 @@ def test_quantiles_are_monotone_and_end_at_infinity():
     x = _mixture_1d.ppf(*params, q).numpy()
     assert np.all(np.diff(x, axis=1) > 0)
     assert np.all(x[:, 0] == -np.inf) and np.all(x[:, -1] == np.inf)
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_mode_of_many_components_climbs_from_the_densest_means_to_the_same_peak(d, monkeypatch):
+    # 40 components in 8 tight groups, as an ensemble of 8 members pools them,
+    # plus a lone narrow component that holds the highest peak in some rows.
+    gen = torch.Generator().manual_seed(0)
+    n, groups = 300, 5
+    centers = torch.randn(n, groups, 1, d, generator=gen, dtype=torch.float64) * 3
+    means = (centers + 0.05 * torch.randn(n, groups, 8, d, generator=gen,
+                                           dtype=torch.float64)).reshape(n, 40, d)
+    scales = torch.rand(n, 40, d, generator=gen, dtype=torch.float64) * 0.5 + 0.5
+    scales[:, 7] = 0.02  # narrow and light: its peak is the highest where it lies alone
+    logits = torch.randn(n, 40, generator=gen, dtype=torch.float64)
+    assert _mixture.MODE_STARTS < 40  # so the default screens the starts
+    screened = _mixture.mode(logits, means, scales)
+    monkeypatch.setattr(_mixture, "MODE_STARTS", 40)
+    every = _mixture.mode(logits, means, scales)
+    lp = lambda x: _mixture.log_prob(logits, means, scales, x)  # noqa: E731
+    assert torch.all(lp(screened) >= lp(every) - 1e-9)
+    torch.testing.assert_close(screened, every)
