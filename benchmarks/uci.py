@@ -19,7 +19,8 @@ For every data set and standard train/test split, fit one of
   model is fitted on the other 90 %. ``n_jobs=1``;
 - ``catboost``: ``CatBoostRegressor(loss_function="RMSEWithUncertainty",
   verbose=False, random_seed=split, thread_count=1)``, defaults otherwise (no
-  early stopping). ``predict(X, prediction_type="RMSEWithUncertainty")``
+  early stopping; ``allow_writing_files=False`` only stops it writing a
+  ``catboost_info/`` folder). ``predict(X, prediction_type="RMSEWithUncertainty")``
   returns the columns [mean, variance] (CatBoost 0.24.2 release notes: "now it
   predicts variance, not standard deviation"; the raw second column is
   log(standard deviation)), so the Gaussian is N(mean, variance). Checked on
@@ -77,7 +78,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy import stats
-
 from uci_data import UCI_DATASETS, load_uci, n_splits
 
 #: The one configuration used for every data set (everything else at its default).
@@ -134,9 +134,9 @@ def sample_crps(draws, y):
 
 def _gaussian_metrics(mu, sigma, y):
     mu, sigma = np.asarray(mu, dtype=float), np.asarray(sigma, dtype=float)
-    return dict(nll=-float(np.mean(stats.norm.logpdf(y, mu, sigma))),
-                crps=float(np.mean(gaussian_crps(mu, sigma, y))),
-                rmse=float(np.sqrt(np.mean((mu - y) ** 2))))
+    return {"nll": -float(np.mean(stats.norm.logpdf(y, mu, sigma))),
+            "crps": float(np.mean(gaussian_crps(mu, sigma, y))),
+            "rmse": float(np.sqrt(np.mean((mu - y) ** 2)))}
 
 
 def _timed_fit(model, *args, **kwargs):
@@ -150,9 +150,9 @@ def _timed_fit(model, *args, **kwargs):
 def _mdn_metrics(model, X_test, y_test):
     from skmdn.metrics import mean_crps, mean_nll
 
-    return dict(nll=float(mean_nll(model, X_test, y_test)),
-                crps=float(mean_crps(model, X_test, y_test)),
-                rmse=float(np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))))
+    return {"nll": float(mean_nll(model, X_test, y_test)),
+            "crps": float(mean_crps(model, X_test, y_test)),
+            "rmse": float(np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2)))}
 
 
 def run_mdn(X, y, X_test, y_test, seed, mdn_params=None):
@@ -204,7 +204,8 @@ def run_catboost(X, y, X_test, y_test, seed, mdn_params=None):
     from catboost import CatBoostRegressor
 
     model = CatBoostRegressor(loss_function="RMSEWithUncertainty", verbose=False,
-                              random_seed=seed, thread_count=1)
+                              random_seed=seed, thread_count=1,
+                              allow_writing_files=False)  # no catboost_info/ folder
     model, secs = _timed_fit(model, X, y)
     pred = model.predict(X_test, prediction_type="RMSEWithUncertainty")  # [mean, variance]
     return _gaussian_metrics(pred[:, 0], np.sqrt(pred[:, 1]), y_test), secs, {}
@@ -216,8 +217,8 @@ def run_treeffuser(X, y, X_test, y_test, seed, mdn_params=None):
     model, secs = _timed_fit(Treeffuser(seed=seed, n_jobs=1), X, y)
     draws = np.asarray(model.sample(X_test, n_samples=N_DRAWS, seed=seed), dtype=float)
     draws = draws.reshape(N_DRAWS, len(y_test))
-    return (dict(nll=None, crps=float(np.mean(sample_crps(draws, y_test))),
-                 rmse=float(np.sqrt(np.mean((draws.mean(axis=0) - y_test) ** 2)))),
+    return ({"nll": None, "crps": float(np.mean(sample_crps(draws, y_test))),
+             "rmse": float(np.sqrt(np.mean((draws.mean(axis=0) - y_test) ** 2)))},
             secs, {"n_draws": N_DRAWS})
 
 
@@ -299,7 +300,8 @@ def report(records, loaded=False):
     methods = _method_order({r["method"] for r in records})
     skmdn_methods = [m for m in methods if m not in PEERS]
     out = []
-    counts = {m: dict(crps=0, rmse=0, pub=0, sets=0, pub_sets=0) for m in skmdn_methods}
+    counts = {m: {"crps": 0, "rmse": 0, "pub": 0, "sets": 0, "pub_sets": 0} for m in skmdn_methods}
+    summary = []
     for name in UCI_DATASETS:
         present = [m for m in methods if by.get((name, m))]
         if not present:
@@ -325,7 +327,7 @@ def report(records, loaded=False):
                          f"{value:.2f}"] + (["n/a"] if deq else []) + ["n/a", "n/a", "n/a"])
         title = f"{name}"
         out += [title, "-" * len(title), ""] + _rst_table(header, rows) + [""]
-        # Counts: skmdn against the best live peer, on the splits every compared method has.
+        # Counts: skmdn against every live peer, each pair on the splits both have.
         peers = [m for m in PEERS if by.get((name, m))]
         for m in skmdn_methods:
             if not by.get((name, m)):
@@ -333,19 +335,32 @@ def report(records, loaded=False):
             own = by[(name, m)]
             nll_key = "nll_deq" if deq and all(r.get("nll_deq") is not None
                                                for r in own.values()) else "nll"
+            nll = _mean_se([r[nll_key] for r in own.values()])[0]
             counts[m]["pub_sets"] += 1
-            counts[m]["pub"] += _mean_se([r[nll_key] for r in own.values()])[0] <= pub[0]
-            if not peers:
-                continue
-            common = set(own)
+            counts[m]["pub"] += nll <= pub[0]
+            note = " (dequant.)" if nll_key == "nll_deq" else ""
+            verdict = {"nll": f"{nll:.2f} vs {pub[0]:.2f}{note}"}
+            pairs = []
             for p in peers:
-                common &= set(by[(name, p)])
-            if not common:
-                continue
-            counts[m]["sets"] += 1
-            mean = lambda meth, key: np.mean([by[(name, meth)][s][key] for s in common])  # noqa: E731
-            counts[m]["crps"] += mean(m, "crps") <= min(mean(p, "crps") for p in peers)
-            counts[m]["rmse"] += mean(m, "rmse") <= 1.05 * min(mean(p, "rmse") for p in peers)
+                common = sorted(set(own) & set(by[(name, p)]))
+                if common:
+                    ours = {k: np.mean([own[s][k] for s in common]) for k in ("crps", "rmse")}
+                    theirs = {k: np.mean([by[(name, p)][s][k] for s in common])
+                              for k in ("crps", "rmse")}
+                    pairs.append((p, len(common), ours, theirs))
+            if pairs:
+                counts[m]["sets"] += 1
+                crps_ok = all(o["crps"] <= t["crps"] for _, _, o, t in pairs)
+                rmse_ok = all(o["rmse"] <= 1.05 * t["rmse"] for _, _, o, t in pairs)
+                counts[m]["crps"] += crps_ok
+                counts[m]["rmse"] += rmse_ok
+                best_crps = min(pairs, key=lambda q: q[3]["crps"])
+                best_rmse = min(pairs, key=lambda q: q[3]["rmse"])
+                verdict.update(
+                    crps=f"{'yes' if crps_ok else 'no'} (best {best_crps[0]})",
+                    rmse=f"{'yes' if rmse_ok else 'no'} (best {best_rmse[0]})")
+            summary.append([name, m, verdict.get("crps", "n/a"), verdict.get("rmse", "n/a"),
+                            verdict["nll"]])
     if loaded:
         out.append("\\* Fit seconds: wall-clock seconds of the fit call, measured while another "
                    "process loaded the machine; they are not valid timings.")
@@ -354,13 +369,17 @@ def report(records, loaded=False):
                "Mean ± standard error over the splits run; published figures are over all "
                "20 splits (5 for protein). NLL dequant.: separate fit on y + U(-0.5, 0.5).")
     out.append("")
+    out += ["Against the peers", "-----------------", ""]
+    out += _rst_table(["data set", "skmdn", "CRPS <= every live peer", "RMSE <= 1.05 x every live peer",
+                       "NLL vs NGBoost published"], summary)
+    out.append("")
     for m in skmdn_methods:
         c = counts[m]
         out.append(f"- {m}: CRPS at or below the best live peer on {c['crps']} of {c['sets']} "
                    f"data sets; RMSE within 5 % of the best live peer on {c['rmse']} of "
                    f"{c['sets']}; NLL at or below NGBoost's published NLL on {c['pub']} of "
-                   f"{c['pub_sets']} (wine scored dequantized where available). Peers compared "
-                   f"on the splits they share with {m}.")
+                   f"{c['pub_sets']} (wine scored dequantized where available). Each peer is "
+                   f"compared with {m} on the splits both have.")
     return "\n".join(out)
 
 
@@ -440,14 +459,14 @@ def main(argv=None):
                         print(f"{time.strftime('%H:%M:%S')} FAILED {name} split {split} "
                               f"{label}:\n{traceback.format_exc()}", flush=True)
                         continue
+                    with out.open("a") as fh:  # store first, then log
+                        fh.write(json.dumps(rec) + "\n")
+                    done.append(rec)
                     deq = (f" NLL deq {_fmt_metric(rec['nll_deq'])}"
                            if rec["nll_deq"] is not None else "")
                     print(f"{time.strftime('%H:%M:%S')} {name} split {split} {label}: "
                           f"NLL {_fmt_metric(rec['nll'])}{deq} CRPS {rec['crps']:.4f} "
                           f"RMSE {rec['rmse']:.4f} (fit {rec['seconds']:.1f} s)", flush=True)
-                    with out.open("a") as fh:
-                        fh.write(json.dumps(rec) + "\n")
-                    done.append(rec)
     print(report(done, loaded=args.loaded))
 
 
