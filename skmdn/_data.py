@@ -80,7 +80,7 @@ _MASK32 = 0xFFFFFFFF
 
 
 def _mix32(h):
-    """A 32-bit integer hash, elementwise, of an int64 tensor of values in [0, 2**32).
+    """A 32-bit integer hash of an int in [0, 2**32), or elementwise of an int64 tensor of such.
 
     Three xor-shift-multiply rounds; every product stays below 2**63, so no
     int64 arithmetic overflows on any device.
@@ -143,7 +143,7 @@ def keyed_normal(keys, stream, n_columns, dtype):
     -------
     Tensor of shape (n, n_columns)
     """
-    base = _mix32(keys ^ _mix32(torch.tensor(stream & _MASK32, device=keys.device)))
+    base = _mix32(keys ^ _mix32(stream & _MASK32))
     cols = _mix32(torch.arange(n_columns, device=keys.device, dtype=torch.int64) + 0x9E3779B)
     h = _mix32(base[:, None] ^ cols[None, :])
     u = (h.to(torch.float64) + 0.5) / 2.0**32
@@ -194,7 +194,7 @@ class BatchIterator:
         self.keys = None
         if self.input_noise > 0 or self.target_noise > 0:
             keys = dataset.keys if dataset.keys is not None else row_keys(dataset.X, dataset.y)
-            self.keys = _mix32(keys ^ _mix32(torch.tensor(self.seed & _MASK32)).to(keys.device))
+            self.keys = _mix32(keys ^ _mix32(self.seed & _MASK32))
         self.passes = 0
 
     def __len__(self):
@@ -211,13 +211,9 @@ class BatchIterator:
         n, size = len(self.dataset), self.batch_size
         if not self.shuffle:
             return (slice(start, start + size) for start in range(0, n, size))
-        device = self.dataset.X.device
-        perm = torch.stack([
-            torch.randperm(n, generator=self.generator, device=device)
-            for _ in range(self.n_members)
-        ], dim=1)  # (n, k)
-        if self.n_members == 1:
-            perm = perm[:, 0]
+        perms = [torch.randperm(n, generator=self.generator, device=self.dataset.X.device)
+                 for _ in range(self.n_members)]
+        perm = perms[0] if self.n_members == 1 else torch.stack(perms, dim=1)  # (n,) or (n, k)
         return (perm[start : start + size] for start in range(0, n, size))
 
     def __iter__(self):
