@@ -73,8 +73,8 @@ class Override(MDNRegressor):
     def _training_plan(self, *args, **kwargs):
         return dataclasses.replace(super()._training_plan(*args, **kwargs), **self.PLAN)
 
-    def _architecture(self, n_features):
-        return {**super()._architecture(n_features), **self.ARCH}
+    def _architecture(self, *args):
+        return {**super()._architecture(*args), **self.ARCH}
 
 
 class TestTrace(Callback):

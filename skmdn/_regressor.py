@@ -59,17 +59,21 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         Widths of the hidden layers, as in :class:`~sklearn.neural_network.MLPRegressor`.
     activation : {"tanh", "relu", "logistic", "identity"}, default="tanh"
         Nonlinearity of the hidden layers.
-    n_members : int, default=1
+    n_members : int or "auto", default="auto"
         Ensemble size k, as in TabM: k MLPs sharing hidden weights, each with
         its own head and trained on its own NLL; they predict their average,
-        a mixture of k * ``n_components`` components.
+        a mixture of k * ``n_components`` components. "auto" means 8 from 100
+        up to 2000 rows (where the ensemble was measured to lower the test
+        NLL at under twice the fit time) and 1 otherwise, and in
+        :meth:`partial_fit`; the fitted size is ``n_members_``.
     alpha : float, default=0.0
         Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"
         Mini-batch size; "auto" means ``n_train // 20`` clipped to [32, 200]
         and at most ``n_train`` (about twenty steps per epoch).
-    learning_rate_init : float, default=1e-3
-        Initial AdamW learning rate.
+    learning_rate_init : float or "auto", default="auto"
+        Initial AdamW learning rate; "auto" means 1e-3 for one network and
+        2e-3 for an ensemble.
     max_iter : int, default=1000
         Maximum number of epochs; training normally ends earlier, by the
         stopping rule.
@@ -83,8 +87,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         Share of the data held out when early stopping is on.
     n_iter_no_change : int or "auto", default="auto"
         Patience, in epochs, of the stopping rule. "auto", with a validation
-        split, waits about 4000 optimizer steps, within [50, 200] epochs;
-        without one it is 10.
+        split, waits about 4000 optimizer steps, within [50, 200] epochs
+        ([50, 100] for an ensemble); without one it is 10.
     tol : float, default=1e-4
         Smallest NLL decrease (nats, standardized units) that counts as an
         improvement, for stopping and for the learning-rate schedule.
@@ -146,6 +150,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         Names of the features, when X was a DataFrame with string column names.
     n_outputs_ : int
         Target dimension d.
+    n_members_ : int
+        Networks in the fitted ensemble (``n_members``, with "auto" resolved);
+        the predictive mixture has ``n_members_ * n_components`` components.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -198,7 +205,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
 
     def __init__(
         self, n_components=5, *, covariance_type="full", hidden_layer_sizes=(64, 64),
-        activation="tanh", n_members=1, alpha=0.0, batch_size="auto", learning_rate_init=1e-3,
+        activation="tanh", n_members="auto", alpha=0.0, batch_size="auto", learning_rate_init="auto",
         max_iter=1000, early_stopping="auto", validation_fraction=0.1, n_iter_no_change="auto",
         tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise="auto", target_noise="auto",
         input_transform="standard", point_estimate="mean", device="cpu", random_state=None,
@@ -236,18 +243,25 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         return tags
 
     # ------------------------------------------------------------------- fit
-    def _training_plan(self, n_samples, n_features, n_targets, single_pass):
-        """The :class:`~skmdn._plan.TrainingPlan` of this fit (a hook for subclasses)."""
+    def _training_plan(self, n_samples, n_features, n_targets, single_pass, n_members=None):
+        """The :class:`~skmdn._plan.TrainingPlan` of this fit (a hook for subclasses).
+
+        ``n_members``, when given, replaces the parameter (a continued fit
+        keeps the ensemble size that ``"auto"`` chose before).
+        """
+        params = {name: getattr(self, name) for name in PLAN_PARAMETERS}
+        if n_members is not None:
+            params["n_members"] = n_members
         return resolve_plan(
             n_samples=n_samples, n_features=n_features, n_targets=n_targets,
-            single_pass=single_pass, **{name: getattr(self, name) for name in PLAN_PARAMETERS},
+            single_pass=single_pass, **params,
         )
 
-    def _architecture(self, n_features):
+    def _architecture(self, n_features, n_members):
         """Keyword arguments of the :class:`~skmdn._module.MDNModule` (a hook for subclasses)."""
         return dict(
             n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
-            n_members=self.n_members, covariance_type=self.covariance_type,
+            n_members=n_members, covariance_type=self.covariance_type,
             activation=self.activation,
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
 
@@ -323,7 +337,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         # partial_fit keeps a plain net between calls; anything else is rebuilt
         # from the current parameters (and, with keep, continues the old weights).
         single_pass = epochs is not None
-        plan = self._training_plan(len(X), X.shape[1], y2.shape[1], single_pass)
+        kept = self.n_members_ if keep and self.n_members == "auto" else None
+        plan = self._training_plan(len(X), X.shape[1], y2.shape[1], single_pass, kept)
         keys = row_keys(X, y2) if plan.input_noise or plan.target_noise else None  # raw rows
         reuse = keep and single_pass and is_plain(self.net_)
         device = self.device_ if reuse else resolve_device(self.device)
@@ -351,8 +366,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
                 torch.manual_seed(seed)
                 if not reuse:
                     net = build_net(
-                        plan, architecture=self._architecture(X.shape[1]),
-                        learning_rate=self.learning_rate_init,
+                        plan, architecture=self._architecture(X.shape[1], plan.n_members),
+                        learning_rate=plan.learning_rate,
                         weight_decay=self.alpha, validation_fraction=self.validation_fraction,
                         device=device, seed=seed, verbose=self.verbose, callbacks=extra_callbacks)
                     net.initialize()
@@ -362,6 +377,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
                         continue_training(self.net_, net)
                     self.net_ = net
                     self.device_ = device
+                    self.n_members_ = plan.n_members
                     if self.verbose:
                         print("Losses below are mean NLLs of the standardized targets; add "
                               f"{offset:.4f} for nats in the units of y.")

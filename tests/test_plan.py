@@ -7,14 +7,20 @@ import pytest
 
 from skmdn import MDNRegressor
 from skmdn._plan import (
+    AUTO_LEARNING_RATE,
+    AUTO_LEARNING_RATE_ENSEMBLE,
+    AUTO_MEMBERS,
+    AUTO_MEMBERS_MAX_SAMPLES,
     AUTO_MIN_SAMPLES,
     AUTO_PATIENCE_MAX,
+    AUTO_PATIENCE_MAX_ENSEMBLE,
     AUTO_PATIENCE_MIN,
     AUTO_PATIENCE_NO_VALIDATION,
     PLAN_PARAMETERS,
     TINY_NOISE,
     WARMUP_MAX_EPOCHS,
     auto_batch_size,
+    auto_members,
     auto_noise,
     auto_patience,
     n_valid_rows,
@@ -211,6 +217,40 @@ def test_single_pass_keeps_set_noise_and_has_no_auto_noise():
 
 
 # ------------------------------------------------------------- the plan type
+# ------------------------------------------------------------------ ensemble
+@pytest.mark.parametrize("n_samples, n_features, single_pass, members", [
+    (AUTO_MIN_SAMPLES - 1, 2, False, 1),
+    (AUTO_MIN_SAMPLES, 2, False, AUTO_MEMBERS),
+    (AUTO_MEMBERS_MAX_SAMPLES - 1, 2, False, AUTO_MEMBERS),
+    (AUTO_MEMBERS_MAX_SAMPLES, 2, False, 1),
+    (1000, 1, False, 1),
+    (1000, 2, True, 1),
+])
+def test_auto_members_at_its_boundaries(n_samples, n_features, single_pass, members):
+    assert auto_members(n_samples, n_features, single_pass) == members
+    assert plan(n_samples, n_features, single_pass=single_pass).n_members == members
+    assert plan(n_samples, n_features, single_pass=single_pass, n_members=3).n_members == 3
+
+
+@pytest.mark.parametrize("n_members, rate", [
+    (1, AUTO_LEARNING_RATE), (2, AUTO_LEARNING_RATE_ENSEMBLE), ("auto", AUTO_LEARNING_RATE),
+])
+def test_auto_learning_rate_follows_the_ensemble_size(n_members, rate):
+    # 5000 rows: "auto" members is one network
+    assert plan(5000, n_members=n_members).learning_rate == rate
+    assert plan(500, n_members=n_members, learning_rate_init=0.01).learning_rate == 0.01
+    assert plan(500).learning_rate == AUTO_LEARNING_RATE_ENSEMBLE
+
+
+def test_auto_patience_of_an_ensemble_is_capped_lower():
+    assert auto_patience(200, 32) == AUTO_PATIENCE_MAX
+    assert auto_patience(200, 32, n_members=8) == AUTO_PATIENCE_MAX_ENSEMBLE
+    assert auto_patience(100_000, 200, n_members=8) == auto_patience(100_000, 200)
+    assert plan(500).patience == AUTO_PATIENCE_MAX_ENSEMBLE
+    assert plan(500, n_members=1).patience == AUTO_PATIENCE_MAX
+    assert plan(500, n_iter_no_change=7).patience == 7
+
+
 def test_plan_is_a_frozen_value():
     p = plan(4000, n_features=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -236,9 +276,10 @@ def test_plan_parameters_are_the_estimators_and_resolve_plans_defaults_are_its()
     {"batch_size": 50, "n_iter_no_change": 12, "validation_fraction": 0.3, "tol": 1e-2},
     {"covariance_type": "diag", "max_iter": 40, "ema_decay": None},
     {"input_noise": "auto", "target_noise": 0.05, "early_stopping": True},
+    {"n_members": 4, "learning_rate_init": 0.01},
 ])
 @pytest.mark.parametrize("single_pass", [False, True])
-@pytest.mark.parametrize("n_samples, n_targets", [(50, 1), (3000, 2)])
+@pytest.mark.parametrize("n_samples, n_targets", [(50, 1), (500, 1), (3000, 2)])
 def test_estimator_hook_gives_the_plan_of_its_parameters(params, single_pass, n_samples,
                                                          n_targets):
     expected = resolve_plan(n_samples=n_samples, n_features=3, n_targets=n_targets,

@@ -178,7 +178,8 @@ def three_features():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["age", "dose", "weight"])
     y = np.sin(2 * X["dose"]) + 0.3 * X["age"] + 0.1 * rng.normal(size=300)
-    mdn = MDNRegressor(n_components=2, hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+    mdn = MDNRegressor(n_components=2, hidden_layer_sizes=(16,), max_iter=5, n_members=1,
+                       random_state=0)
     return mdn.fit(X, y), X, y
 
 

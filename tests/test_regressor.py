@@ -478,8 +478,8 @@ class _Embedded(MDNRegressor):
 
     EMBEDDING = "periodic"
 
-    def _architecture(self, n_features):
-        return {**super()._architecture(n_features), "input_embedding": self.EMBEDDING}
+    def _architecture(self, *args):
+        return {**super()._architecture(*args), "input_embedding": self.EMBEDDING}
 
 
 def test_architecture_hook_reaches_the_module_and_warm_start_checks_it(ensemble_data):
@@ -514,6 +514,25 @@ def test_ensemble_pickles(ensemble_data, ensemble_model):
     np.testing.assert_array_equal(loaded.predict(X), ensemble_model.predict(X))
     np.testing.assert_array_equal(loaded.predict_dist(X).weights,
                                   ensemble_model.predict_dist(X).weights)
+
+
+def test_auto_ensemble_size_is_fitted_and_kept_by_a_continued_fit():
+    from skmdn._plan import AUTO_LEARNING_RATE_ENSEMBLE, AUTO_MEMBERS
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 2))
+    y = X[:, 0] + 0.3 * rng.normal(size=150)
+    params = dict(n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    mdn = MDNRegressor(**params, warm_start=True).fit(X, y)
+    assert mdn.n_members_ == AUTO_MEMBERS and mdn.net_.lr == AUTO_LEARNING_RATE_ENSEMBLE
+    assert mdn.predict_dist(X[:3]).n_components == 2 * AUTO_MEMBERS
+    # 3000 rows would make "auto" one network; a continued fit keeps the ensemble.
+    mdn.fit(np.tile(X, (20, 1)), np.tile(y, 20))
+    assert mdn.n_members_ == AUTO_MEMBERS and mdn.n_iter_ == 4
+    assert MDNRegressor(**params).fit(X[:, :1], y).n_members_ == 1  # one feature
+    assert MDNRegressor(**params).fit(X[:99], y[:99]).n_members_ == 1  # tiny data
+    assert MDNRegressor(**params).partial_fit(X, y).n_members_ == 1
+    assert MDNRegressor(**params, n_members=3).fit(X[:, :1], y).n_members_ == 3
 
 
 def test_ensemble_size_is_validated():

@@ -66,9 +66,9 @@ def test_loss_turning_non_finite_restores_the_last_finished_epoch(bad):
     real = MixtureNLLLoss.forward
     calls = []
 
-    def poisoned(self, y_pred, y_true):
+    def poisoned(self, y_pred, y_true, **kwargs):
         calls.append(1)
-        loss = real(self, y_pred, y_true)
+        loss = real(self, y_pred, y_true, **kwargs)
         return loss * bad if len(calls) == 4 else loss
 
     # Full batch, no validation split: one loss evaluation per epoch.
@@ -143,3 +143,19 @@ def test_y_with_nan_or_inf_is_refused_with_the_row_count(bad, name):
         MDNRegressor(**STRESS_PARAMS).fit(X, y)
     with pytest.raises(ValueError, match=rf"{name} in 3 of 50 rows"):
         MDNRegressor(**STRESS_PARAMS).fit(pd.DataFrame(X), pd.DataFrame(y))
+
+
+def test_an_error_within_the_first_epoch_reaches_the_caller():
+    # The unfinished epoch has no loss in the history; reading the learning
+    # curves must not hide the error with a KeyError.
+    from skorch.callbacks import Callback
+
+    class Boom(Callback):
+        def on_batch_end(self, net, **kwargs):
+            raise RuntimeError("boom")
+
+    X, y = smooth_data(100)(np.random.default_rng(0))
+    mdn = MDNRegressor(**STRESS_PARAMS, callbacks=[Boom()])
+    with pytest.raises(RuntimeError, match="boom"):
+        mdn.fit(X, y)
+    assert mdn.n_iter_ == 0 and mdn.loss_curve_ == []

@@ -253,7 +253,9 @@ def learning_curves(net, offset, validated):
         The epoch whose weights the net holds (1-based).
     best_validation_score : float or None
     """
-    history = net.history
+    # Only finished epochs: an error raised within an epoch leaves its row
+    # without a loss, and the error itself must reach the caller.
+    history = [row for row in net.history if "train_loss" in row]
     loss_curve = [float(row["train_loss"]) + offset for row in history]
     if not (validated and history):
         return loss_curve, None, len(history), None
