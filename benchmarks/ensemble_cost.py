@@ -17,10 +17,12 @@ for ``one net`` and ``default``. Take timings only on a quiet machine.
 Usage::
 
     OMP_NUM_THREADS=2 python benchmarks/ensemble_cost.py PATH/TO/uci \\
-        [--datasets concrete,bostonHousing] [--repeats 1]
+        [--datasets concrete,bostonHousing] [--repeats 1] \\
+        [--configs '{"one net": {"n_members": 1}, "k=4": {"n_members": 4}}']
 """
 
 import argparse
+import json
 import time
 import warnings
 
@@ -34,9 +36,7 @@ CONFIGS = {
     "default": ({}, np.float64),
     "default f32": ({}, np.float32),
 }
-import json, os
-if os.environ.get("CONFIGS"):
-    CONFIGS = {k: (v, np.float64) for k, v in json.loads(os.environ["CONFIGS"]).items()}
+
 
 
 def fit_timed(params, X, y, dtype):
@@ -66,14 +66,21 @@ def main(argv=None):
                         default="yacht,bostonHousing,energy,concrete,wine-quality-red")
     parser.add_argument("--repeats", type=int, default=1,
                         help="fits per configuration; the fastest is kept")
+    parser.add_argument("--configs", default=None,
+                        help='JSON {label: parameters} fitted on float64 instead of the '
+                             'three configurations above; the first is the base of the ratios')
     args = parser.parse_args(argv)
+    configs = CONFIGS
+    if args.configs:
+        configs = {label: (params, np.float64)
+                   for label, params in json.loads(args.configs).items()}
     print(f"{'data set':<16} {'config':<11} {'fit s':>7} {'ratio':>6} {'k':>2} {'epochs':>6} "
           f"{'test NLL':>9}")
     models = {}
     for name in args.datasets.split(","):
         X, X_test, y, y_test = load_uci(name, 0, args.data_dir)
         base = None
-        for label, (params, dtype) in CONFIGS.items():
+        for label, (params, dtype) in configs.items():
             runs = [fit_timed(params, X, y, dtype) for _ in range(args.repeats)]
             model, seconds = min(runs, key=lambda run: run[1])
             base = seconds if base is None else base
@@ -82,7 +89,7 @@ def main(argv=None):
                   f"{model.n_members_:>2d} {model.n_iter_:>6d} {nll:>9.3f}", flush=True)
             models[label] = (model, X_test)
     print(f"\npredict on 200,000 rows ({name}, rows per second)")
-    for label in ("one net", "default"):
+    for label in list(models)[:2]:
         model, X_test = models[label]
         for point in ("mean", "mode"):
             rate = predict_rate(model, X_test, point)

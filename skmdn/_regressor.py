@@ -62,15 +62,17 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     n_members : int or "auto", default="auto"
         Ensemble size k, as in TabM: k MLPs sharing hidden weights, each with
         its own head and trained on its own NLL; they predict their average,
-        a mixture of k * ``n_components`` components. "auto" means 8 from 100
-        up to 2000 rows (where the ensemble was measured to lower the test
-        NLL at under twice the fit time) and 1 otherwise, and in
-        :meth:`partial_fit`; the fitted size is ``n_members_``.
+        a mixture of k * ``n_components`` components. "auto" means 6 for two
+        or more features and 100 to 1999 rows (where the ensemble was
+        measured to lower the test NLL at up to about twice the fit time of one
+        network), and 1 otherwise and in :meth:`partial_fit`; the fitted size
+        is ``n_members_``.
     alpha : float, default=0.0
         Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"
         Mini-batch size; "auto" means ``n_train // 20`` clipped to [32, 200]
-        and at most ``n_train`` (about twenty steps per epoch).
+        and at most ``n_train`` (about twenty steps per epoch); for an
+        ensemble ``n_train // 10`` clipped to [64, 200].
     learning_rate_init : float or "auto", default="auto"
         Initial AdamW learning rate; "auto" means 1e-3 for one network and
         2e-3 for an ensemble.
