@@ -27,6 +27,7 @@ from ._validation import (
     check_hidden_layer_sizes,
     check_numeric_frame,
     check_single_pass,
+    check_integer_target,
     check_target_varies,
     normalized_sample_weight,
     standardization,
@@ -346,6 +347,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         device = self.device_ if reuse else resolve_device(self.device)
         if not keep:
             check_target_varies(y2, sample_weight)
+            check_integer_target(y2, plan.target_noise)
             self._y_1d = y.ndim == 1
             self.n_outputs_ = y2.shape[1]
             self.x_median_ = np.median(X, axis=0).astype(np.float64)

@@ -42,6 +42,24 @@ def test_no_convergence_warning_when_the_stopping_rule_ends_the_fit(data):
 
 
 # ----------------------------------------------------------- learning curves
+def test_a_few_integer_target_values_warn_unless_noise_smooths_them():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 2))
+    scores = np.round(2 * X[:, 0]).clip(-3, 3)  # 7 integer values
+    params = dict(FAST, max_iter=2, n_members=1)
+    with pytest.warns(UserWarning, match=r"only 7 distinct integer values.*dequantized") as caught:
+        MDNRegressor(**params).fit(X, scores)
+    (mine,) = [w for w in caught if "integer" in str(w.message)]
+    assert mine.filename == __file__  # points at the caller's fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MDNRegressor(**params).fit(X, scores + 0.01 * X[:, 1])  # continuous
+        MDNRegressor(**params, target_noise=0.2).fit(X, scores)  # smoothed
+        MDNRegressor(**params).fit(X[:60], scores[:60])  # tiny data: "auto" noise
+        MDNRegressor(**params).fit(X, np.round(50 * X[:, 0]))  # many values
+
+
 def test_validation_scores_one_per_epoch_in_units_of_y(data):
     X, y = data
     mdn = MDNRegressor(**FAST, max_iter=8, early_stopping=True).fit(X, y)
