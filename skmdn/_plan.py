@@ -209,7 +209,7 @@ def auto_members(n_samples, n_features, single_pass=False):
     Examples
     --------
     >>> [auto_members(n, 3) for n in (99, 100, 1999, 2000)], auto_members(500, 1)
-    ([1, 8, 8, 1], 1)
+    ([1, 6, 6, 1], 1)
     """
     small = AUTO_MIN_SAMPLES <= n_samples < AUTO_MEMBERS_MAX_SAMPLES
     if single_pass or n_features < 2 or not small:

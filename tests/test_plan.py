@@ -286,3 +286,15 @@ def test_estimator_hook_gives_the_plan_of_its_parameters(params, single_pass, n_
                             single_pass=single_pass, **params)
     got = MDNRegressor(**params)._training_plan(n_samples, 3, n_targets, single_pass)
     assert got == expected
+
+
+def test_the_plan_module_examples_hold():
+    # Private modules are outside the public docstring test; their examples
+    # quote the rules' constants, so they are run here.
+    import doctest
+
+    from skmdn import _plan, _validation
+
+    for module in (_plan, _validation):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
