@@ -340,7 +340,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         # partial_fit keeps a plain net between calls; anything else is rebuilt
         # from the current parameters (and, with keep, continues the old weights).
         single_pass = epochs is not None
-        kept = self.n_members_ if keep and self.n_members == "auto" else None
+        kept = None
+        if keep and self.n_members == "auto":  # a model pickled before n_members_ has none
+            kept = getattr(self, "n_members_", getattr(self.net_.module_, "n_members", 1))
         plan = self._training_plan(len(X), X.shape[1], y2.shape[1], single_pass, kept)
         keys = row_keys(X, y2) if plan.input_noise or plan.target_noise else None  # raw rows
         reuse = keep and single_pass and is_plain(self.net_)

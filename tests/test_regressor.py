@@ -550,6 +550,9 @@ def test_model_without_n_members_attributes_still_works(ensemble_data):
     np.testing.assert_array_equal(mdn.predict(X), before)
     assert mdn.get_params()["n_members"] == 1 and "MDNRegressor" in repr(mdn)
     assert mdn.fit(X, y).n_iter_ == 4
+    del mdn.n_members_  # and "auto" continues the size the network has
+    assert mdn.set_params(n_members="auto").fit(X, y).n_iter_ == 6
+    assert mdn.n_members_ == 1
 
 
 # ------------------------------------------------------------ input transform
