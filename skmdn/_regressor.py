@@ -26,8 +26,8 @@ from ._validation import (
     check_finite_target,
     check_hidden_layer_sizes,
     check_numeric_frame,
-    check_single_pass,
     check_integer_target,
+    check_single_pass,
     check_target_varies,
     normalized_sample_weight,
     standardization,
@@ -340,9 +340,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         # partial_fit keeps a plain net between calls; anything else is rebuilt
         # from the current parameters (and, with keep, continues the old weights).
         single_pass = epochs is not None
-        kept = None
-        if keep and self.n_members == "auto":  # a model pickled before n_members_ has none
-            kept = getattr(self, "n_members_", getattr(self.net_.module_, "n_members", 1))
+        # A continued fit keeps the ensemble size that "auto" chose: its network's.
+        kept = self.net_.module_.n_members if keep and self.n_members == "auto" else None
         plan = self._training_plan(len(X), X.shape[1], y2.shape[1], single_pass, kept)
         keys = row_keys(X, y2) if plan.input_noise or plan.target_noise else None  # raw rows
         reuse = keep and single_pass and is_plain(self.net_)
