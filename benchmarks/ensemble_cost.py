@@ -6,7 +6,7 @@ side by side in one run:
 - ``one net``: ``MDNRegressor(n_members=1)``, one network: the default before
   ``n_members="auto"`` (its learning rate and patience are those of one net);
 - ``default``: ``MDNRegressor()``, whose ``n_members="auto"`` is an ensemble of
-  8 on data of 2 or more features and 100 to 1999 rows (one network above);
+  6 on data of 2 or more features and 100 to 1999 rows (one network above);
 - ``default f32``: the same on float32 inputs (the network computes in X's dtype),
 
 and print the fit's wall time, its ratio to ``one net``'s, the members, the

@@ -13,8 +13,9 @@ class MixtureDistribution(MarginalMethods):
 
     Returned by :meth:`skmdn.MDNRegressor.predict_dist`. Parameters are held
     as torch tensors in the estimator's standardized target space together
-    with the affine map back to the user's units, so every computation runs in
-    well-scaled float32 and only the final conversion is done in float64.
+    with the affine map back to the user's units: computations run on
+    well-scaled numbers in the network's dtype (that of the ``X`` it was fitted
+    on), and the conversion to the user's units is done in float64.
 
     Parameters
     ----------
