@@ -73,7 +73,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     batch_size : int or "auto", default="auto"
         Mini-batch size; "auto" means ``n_train // 20`` clipped to [32, 200]
         and at most ``n_train`` (about twenty steps per epoch); for an
-        ensemble ``n_train // 10`` clipped to [64, 200].
+        ensemble ``n_train // 10`` clipped to [32, 200], then evened out so
+        that the last batch of an epoch is not much smaller than the others.
     learning_rate_init : float or "auto", default="auto"
         Initial AdamW learning rate; "auto" means 1e-3 for one network and
         2e-3 for an ensemble.

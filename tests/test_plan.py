@@ -7,6 +7,7 @@ import pytest
 
 from skmdn import MDNRegressor
 from skmdn._plan import (
+    AUTO_BATCH_MIN_ENSEMBLE,
     AUTO_LEARNING_RATE,
     AUTO_LEARNING_RATE_ENSEMBLE,
     AUTO_MEMBERS,
@@ -240,6 +241,28 @@ def test_auto_learning_rate_follows_the_ensemble_size(n_members, rate):
     assert plan(5000, n_members=n_members).learning_rate == rate
     assert plan(500, n_members=n_members, learning_rate_init=0.01).learning_rate == 0.01
     assert plan(500).learning_rate == AUTO_LEARNING_RATE_ENSEMBLE
+
+
+@pytest.mark.parametrize("n_train, batch_size", [
+    (20, 20), (32, 32),                    # no more rows than the floor: all of them
+    (33, 17), (90, 30),                    # two or three steps of equal size
+    (249, 32), (409, 38), (622, 57),       # yacht, Boston, energy (split 0)
+    (834, 76), (1295, 118),                # concrete, wine (split 0)
+    (2000, 200), (2001, 182), (100_000, 200),
+])
+def test_auto_batch_size_of_an_ensemble_is_a_tenth_in_equal_batches(n_train, batch_size):
+    assert auto_batch_size(n_train, n_members=AUTO_MEMBERS) == batch_size
+
+
+def test_auto_batch_size_of_an_ensemble_leaves_no_small_last_batch():
+    # n_train // 10 rows leave a last batch of 0 to 9 rows; the "auto" batch
+    # keeps the number of steps and evens out their sizes instead.
+    for n_train in range(1, 5000):
+        size = auto_batch_size(n_train, n_members=2)
+        floor = min(n_train, max(AUTO_BATCH_MIN_ENSEMBLE, min(200, n_train // 10)))
+        steps = -(-n_train // size)
+        assert size <= floor and steps == -(-n_train // floor)
+        assert n_train - (steps - 1) * size > size - steps  # sizes differ by < steps rows
 
 
 def test_auto_patience_of_an_ensemble_is_capped_lower():
