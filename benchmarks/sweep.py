@@ -25,8 +25,8 @@ of epochs for which "full" correlations are held at zero, through the
 estimator's ``_training_plan`` hook; ``--member-shuffles`` likewise has
 every member of an ensemble (``n_members`` > 1) train on its own shuffle of
 the rows rather than all on one, and ``--embedding periodic`` puts periodic
-embeddings of the features (``rtdl_num_embeddings``) before the network,
-through the ``_architecture`` hook. Examples::
+embeddings of the features (``rtdl_num_embeddings``) before the network
+(the same as the parameter ``'{"input_embedding": "periodic"}'``). Examples::
 
     python benchmarks/sweep.py sin '{}' '{"batch_size": 64}'
     python benchmarks/sweep.py bishop --trace 25 '{"lr_schedule": "cosine"}'

@@ -81,8 +81,7 @@ class MDNModule(nn.Module):
         of k * K components, each member weighing 1/k.
     input_embedding : {None, "periodic"}, default=None
         Embed every feature before the trunk (see :func:`input_embedding_layer`);
-        an experiment, not an estimator parameter: a subclass's ``_architecture``
-        sets it.
+        the estimator's ``input_embedding``.
 
     Notes
     -----

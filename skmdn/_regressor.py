@@ -115,6 +115,11 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     input_transform : {"standard", "quantile"}, default="standard"
         "quantile" maps every feature of 20 or more distinct values onto a
         standard normal by its training quantiles before standardizing.
+    input_embedding : {None, "periodic"}, default=None
+        "periodic" passes every standardized feature through learned periodic
+        functions (16 per feature, ``rtdl_num_embeddings.PeriodicEmbeddings``)
+        before the first layer. It cut the RMSE of concrete and Boston and
+        cost NLL on energy: a choice to search per data set.
     point_estimate : {"mean", "mode", "median"}, default="mean"
         What :meth:`predict` returns: the conditional mean, the highest mode
         of the predicted mixture (found by mean-shift from every component
@@ -205,15 +210,17 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     """
 
     _parameter_constraints = PARAMETER_CONSTRAINTS
-    n_members = 1  # the default, for a model pickled before the parameter existed
+    # The defaults, for a model pickled before these parameters existed.
+    n_members = 1
+    input_embedding = None
 
     def __init__(
         self, n_components=5, *, covariance_type="full", hidden_layer_sizes=(64, 64),
         activation="tanh", n_members="auto", alpha=0.0, batch_size="auto", learning_rate_init="auto",
         max_iter=1000, early_stopping="auto", validation_fraction=0.1, n_iter_no_change="auto",
         tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise="auto", target_noise="auto",
-        input_transform="standard", point_estimate="mean", device="cpu", random_state=None,
-        verbose=0, warm_start=False, callbacks=None,
+        input_transform="standard", input_embedding=None, point_estimate="mean", device="cpu",
+        random_state=None, verbose=0, warm_start=False, callbacks=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -233,6 +240,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         self.input_noise = input_noise
         self.target_noise = target_noise
         self.input_transform = input_transform
+        self.input_embedding = input_embedding
         self.point_estimate = point_estimate
         self.device = device
         self.random_state = random_state
@@ -266,7 +274,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         return dict(
             n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
             n_members=n_members, covariance_type=self.covariance_type,
-            activation=self.activation,
+            activation=self.activation, input_embedding=self.input_embedding,
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
 
     @_fit_context(prefer_skip_nested_validation=True)

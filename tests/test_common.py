@@ -10,7 +10,7 @@ INSTANCES = [
     for cov in ("full", "diag", "spherical")
     for point in ("mean", "mode")
 ] + [MDNRegressor(covariance_type="full", point_estimate="median"),
-      MDNRegressor(input_transform="quantile", n_members=2)]
+      MDNRegressor(input_transform="quantile", input_embedding="periodic", n_members=2)]
 # On a machine with CUDA, every check (pickling included) also runs on the GPU.
 if torch.cuda.is_available():
     INSTANCES.append(MDNRegressor(device="cuda"))

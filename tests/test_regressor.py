@@ -2,6 +2,7 @@
 weights, errors."""
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -473,23 +474,40 @@ def test_ensemble_members_share_a_shuffle_unless_the_plan_gives_them_their_own(e
         MDNRegressor(**one).fit(X, y).predict(X), _OwnShuffles(**one).fit(X, y).predict(X))
 
 
-class _Embedded(MDNRegressor):
-    """Periodic feature embeddings through the ``_architecture`` hook."""
+class _Wider(MDNRegressor):
+    """A wider first layer through the ``_architecture`` hook."""
 
-    EMBEDDING = "periodic"
+    WIDTHS = (32,)
 
     def _architecture(self, *args):
-        return {**super()._architecture(*args), "input_embedding": self.EMBEDDING}
+        return {**super()._architecture(*args), "hidden_layer_sizes": self.WIDTHS}
 
 
 def test_architecture_hook_reaches_the_module_and_warm_start_checks_it(ensemble_data):
     X, y = ensemble_data
-    mdn = _Embedded(**dict(ENSEMBLE, max_iter=2), warm_start=True).fit(X, y)
+    mdn = _Wider(**dict(ENSEMBLE, max_iter=2), warm_start=True).fit(X, y)
+    assert mdn.net_.module_.trunk[1].weight.shape[0] == 32
+    mdn.WIDTHS = (16,)
+    with pytest.raises(ValueError, match="architecture changed: hidden_layer_sizes"):
+        mdn.fit(X, y)
+
+
+@pytest.mark.parametrize("n_members", [1, 3])
+def test_periodic_input_embedding_fits_persists_and_is_checked_by_warm_start(
+        ensemble_data, n_members):
+    X, y = ensemble_data
+    params = dict(ENSEMBLE, n_members=n_members, max_iter=2, warm_start=True)
+    mdn = MDNRegressor(input_embedding="periodic", **params).fit(X, y)
     assert mdn.net_.module_.embed is not None
+    assert MDNRegressor(**params).fit(X, y).net_.module_.embed is None
     assert np.isfinite(mdn.score(X, y))
-    mdn.EMBEDDING = None
+    back = pickle.loads(pickle.dumps(mdn))
+    np.testing.assert_array_equal(back.predict(X), mdn.predict(X))
+    mdn.set_params(input_embedding=None)
     with pytest.raises(ValueError, match="architecture changed: input_embedding 'periodic' -> None"):
         mdn.fit(X, y)
+    with pytest.raises(ValueError, match="input_embedding"):
+        MDNRegressor(input_embedding="fourier").fit(X, y)
 
 
 def test_ensemble_partial_fit_warm_start_and_architecture_check(ensemble_data):
