@@ -36,7 +36,7 @@ PARAMETER_CONSTRAINTS = {
     "target_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
     "input_transform": [StrOptions({"standard", "quantile"})],
-    "input_embedding": [StrOptions({"periodic"}), None],
+    "input_embedding": [StrOptions({"auto", "periodic"}), None],
     "point_estimate": [StrOptions({"mean", "mode", "median"})],
     "device": [str, torch.device],
     "random_state": ["random_state"],

@@ -498,8 +498,12 @@ def test_periodic_input_embedding_fits_persists_and_is_checked_by_warm_start(
     X, y = ensemble_data
     params = dict(ENSEMBLE, n_members=n_members, max_iter=2, warm_start=True)
     mdn = MDNRegressor(input_embedding="periodic", **params).fit(X, y)
-    assert mdn.net_.module_.embed is not None
-    assert MDNRegressor(**params).fit(X, y).net_.module_.embed is None
+    assert mdn.net_.module_.embed is not None and mdn.input_embedding_ == "periodic"
+    plain = MDNRegressor(input_embedding=None, **params).fit(X, y)
+    assert plain.net_.module_.embed is None and plain.input_embedding_ is None
+    auto = MDNRegressor(**params).fit(X, y)  # "auto": periodic for an ensemble only
+    assert auto.input_embedding_ == (None if n_members == 1 else "periodic")
+    assert (auto.net_.module_.embed is None) == (n_members == 1)
     assert np.isfinite(mdn.score(X, y))
     back = pickle.loads(pickle.dumps(mdn))
     np.testing.assert_array_equal(back.predict(X), mdn.predict(X))
@@ -571,6 +575,17 @@ def test_model_without_n_members_attributes_still_works(ensemble_data):
     del mdn.n_members_  # and "auto" continues the size the network has
     assert mdn.set_params(n_members="auto").fit(X, y).n_iter_ == 6
     assert mdn.n_members_ == 1
+
+
+def test_ensemble_without_input_embedding_attributes_still_warm_starts(ensemble_data):
+    # An ensemble pickled before input_embedding existed had no embedding;
+    # the class default (None) keeps it so, where "auto" would add one.
+    X, y = ensemble_data
+    mdn = MDNRegressor(**dict(ENSEMBLE, max_iter=2), input_embedding=None, warm_start=True)
+    mdn.fit(X, y)
+    del mdn.input_embedding, mdn.input_embedding_
+    assert mdn.get_params()["input_embedding"] is None
+    assert mdn.fit(X, y).n_iter_ == 4 and mdn.net_.module_.embed is None
 
 
 # ------------------------------------------------------------ input transform
