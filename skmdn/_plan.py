@@ -200,9 +200,12 @@ def auto_batch_size(n_train, n_members=1):
     (41, 76)
     """
     if n_members == 1:
-        return min(n_train, max(AUTO_BATCH_MIN, min(AUTO_BATCH_MAX, n_train // AUTO_BATCHES)))
-    size = min(n_train, max(AUTO_BATCH_MIN_ENSEMBLE,
-                            min(AUTO_BATCH_MAX, n_train // AUTO_BATCHES_ENSEMBLE)))
+        least, per_epoch = AUTO_BATCH_MIN, AUTO_BATCHES
+    else:
+        least, per_epoch = AUTO_BATCH_MIN_ENSEMBLE, AUTO_BATCHES_ENSEMBLE
+    size = min(n_train, max(least, min(AUTO_BATCH_MAX, n_train // per_epoch)))
+    if n_members == 1:
+        return size
     steps = -(-n_train // size)
     return -(-n_train // steps)  # the same steps, in batches of (nearly) equal size
 
