@@ -15,7 +15,8 @@ import torch
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ._distribution import MixtureDistribution
-from ._inputs import map_inputs
+from ._inputs import network_inputs
+from ._threads import limited_threads, thread_count
 from ._utils import seed_from
 
 #: Rows per forward pass at inference; memory is bounded by this, not by n.
@@ -79,21 +80,15 @@ def iter_dists(estimator, X, y=None):
         check_targets(estimator, X.shape[0], y)
     module = estimator.net_.module_
     device, dtype = estimator.device_, estimator.dtype_
-    # Standardization runs in torch, in the network's dtype, on its device.
-    x_mean = torch.as_tensor(estimator.x_mean_, dtype=dtype, device=device)
-    x_scale = torch.as_tensor(estimator.x_scale_, dtype=dtype, device=device)
     was_training = module.training
     module.eval()
     try:
         with torch.no_grad():
             for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
                 rows = slice(start, start + INFERENCE_BATCH_SIZE)
-                x_rows = X[rows]
-                x_rows = map_inputs(getattr(estimator, "input_map_", None), x_rows)
-                if not x_rows.flags.writeable:
-                    # torch warns on read-only memory (memmaps); copy one batch.
-                    x_rows = x_rows.copy()
-                xb = (torch.as_tensor(x_rows, device=device).to(dtype) - x_mean) / x_scale
+                # Standardized in float64 (a fresh array), then cast.
+                xb = torch.as_tensor(network_inputs(estimator, X[rows]), device=device,
+                                     dtype=dtype)
                 chunks = [module(c) for c in xb.split(FORWARD_CHUNK_SIZE)]
                 logits, means, scales = (torch.cat(t) for t in zip(*chunks))
                 yield rows, MixtureDistribution(
@@ -102,6 +97,15 @@ def iter_dists(estimator, X, y=None):
                 )
     finally:
         module.train(was_training)
+
+
+def inference_threads(estimator, X):
+    """The thread limit of an inference call on X (see :mod:`skmdn._threads`)."""
+    check_is_fitted(estimator)
+    rows = min(_num_samples(X), FORWARD_CHUNK_SIZE)
+    count = thread_count(getattr(estimator, "n_threads", None), estimator.net_.module_, rows,
+                         training=False)
+    return limited_threads(count, estimator.device_)
 
 
 def collect(estimator, X, fn, y=None):
@@ -121,11 +125,12 @@ def collect(estimator, X, fn, y=None):
     ndarray of shape (n_samples, ...)
     """
     out = None
-    for rows, dist in iter_dists(estimator, X, y):
-        part = fn(dist, rows)
-        if out is None:
-            out = np.empty((_num_samples(X),) + part.shape[1:], dtype=part.dtype)
-        out[rows] = part
+    with inference_threads(estimator, X):
+        for rows, dist in iter_dists(estimator, X, y):
+            part = fn(dist, rows)
+            if out is None:
+                out = np.empty((_num_samples(X),) + part.shape[1:], dtype=part.dtype)
+            out[rows] = part
     return out
 
 
@@ -225,7 +230,8 @@ class DistributionPredictions:
             ``interval(coverage)``, ``crps(y)``, ``marginal(j)`` and
             ``sample(n_samples, random_state, pi_bias=, std_bias=)``.
         """
-        return MixtureDistribution.concat(dist.to("cpu") for _, dist in iter_dists(self, X))
+        with inference_threads(self, X):
+            return MixtureDistribution.concat(dist.to("cpu") for _, dist in iter_dists(self, X))
 
     # --------------------------------------------- distribution summaries
     # One convention, skpro's: separate predict_quantiles / predict_interval /

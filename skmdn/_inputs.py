@@ -75,3 +75,25 @@ def map_inputs(input_map, X):
     if input_map is None:
         return X
     return input_map.transform(X).astype(X.dtype, copy=False)
+
+
+def network_inputs(estimator, X):
+    """The network's inputs for the user's X: every method of a fitted model goes through here.
+
+    X is mapped (``input_map_``) and standardized (``x_mean_``, ``x_scale_``)
+    in float64, before any cast to the network's dtype, so that a feature
+    such as 1e6 +- 1e-3 keeps its variation.
+
+    Parameters
+    ----------
+    estimator : MDNRegressor
+        With its input transform fitted.
+    X : ndarray of shape (n_samples, n_features)
+        Validated.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features), float64
+    """
+    X = map_inputs(getattr(estimator, "input_map_", None), X)
+    return (np.asarray(X, dtype=np.float64) - estimator.x_mean_) / estimator.x_scale_

@@ -23,6 +23,7 @@ class VersionedPickle:
 
     def __setstate__(self, state):
         saved = state.pop("_skmdn_version", "unknown")
+        state.pop("dtype_", None)  # now read from the network (older pickles stored it)
         if saved != __version__:
             warnings.warn(
                 f"This {type(self).__name__} was pickled with skmdn {saved} and is loaded "

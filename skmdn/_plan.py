@@ -72,6 +72,25 @@ AUTO_PATIENCE_MAX_ENSEMBLE = 100
 #: 1-D reference problems, it did not help.
 AUTO_EMBEDDING_ENSEMBLE = "periodic"
 
+#: The thread rule (``n_threads=None``): torch computes a training step of a
+#: network on ``min(work // TRAIN_WORK_PER_THREAD, current)`` threads, at
+#: least one, where ``work`` is the batch size times the weights a row passes
+#: through (all members'). Below TRAIN_WORK_PER_THREAD a second thread did
+#: not speed up a fit on a quiet 2-core machine, and with one busy process
+#: beside it two threads made a default fit many times slower
+#: (docs/benchmarks/speed.rst, "Threads"). Inference runs in chunks of
+#: thousands of rows and gains from threads from a smaller network on:
+#: INFER_WORK_PER_THREAD per chunk.
+TRAIN_WORK_PER_THREAD = 10_000_000
+INFER_WORK_PER_THREAD = 1_000_000
+
+#: ``train_dtype="auto"``: float32 from AUTO_MIN_SAMPLES rows on, float64
+#: below. Inputs and targets are standardized in float64 before the cast, so
+#: float32 trains as well and faster (docs/benchmarks/speed.rst); below
+#: AUTO_MIN_SAMPLES rows a fit costs little either way, and float64 keeps it
+#: an exact function of the data (weights and repeated rows agree to 1e-7).
+AUTO_TRAIN_DTYPE = "float32"
+
 #: "full" covariances of a multi-output target start with their correlations
 #: held at zero for ``min(WARMUP_MAX_EPOCHS, max_iter // 4)`` epochs.
 WARMUP_MAX_EPOCHS = 20
@@ -81,7 +100,7 @@ WARMUP_MAX_EPOCHS = 20
 PLAN_PARAMETERS = (
     "covariance_type", "batch_size", "max_iter", "early_stopping", "validation_fraction",
     "n_iter_no_change", "tol", "lr_schedule", "ema_decay", "input_noise", "target_noise",
-    "n_members", "learning_rate_init",
+    "n_members", "learning_rate_init", "train_dtype",
 )
 
 
@@ -120,6 +139,8 @@ class TrainingPlan:
         Networks in the ensemble (1: a single network).
     learning_rate : float
         Initial AdamW learning rate.
+    dtype : {"float32", "float64"}
+        The floating-point type training computes in.
     member_shuffles : bool
         Whether each member of an ensemble (``n_members > 1``) draws its own
         shuffle of the training rows, rather than all sharing one. False
@@ -149,6 +170,7 @@ class TrainingPlan:
     warmup_epochs: int
     n_members: int = 1
     learning_rate: float = AUTO_LEARNING_RATE
+    dtype: str = "float64"
     member_shuffles: bool = False
 
     @property
@@ -252,6 +274,42 @@ def resolve_embedding(input_embedding, n_members):
     return input_embedding
 
 
+def auto_threads(work, per_thread, available):
+    """Threads the thread rule gives a task of ``work``: one per ``per_thread``, within [1, available].
+
+    Parameters
+    ----------
+    work : int
+        Rows per call times the weights each row passes through.
+    per_thread : int
+        Work that pays for one more thread (TRAIN_WORK_PER_THREAD or
+        INFER_WORK_PER_THREAD).
+    available : int
+        The caller's current setting; the rule never raises it.
+
+    Examples
+    --------
+    >>> auto_threads(180 * 5_263, TRAIN_WORK_PER_THREAD, 2)  # the demo's network: one
+    1
+    >>> auto_threads(4096 * 139_791, TRAIN_WORK_PER_THREAD, 2)  # 3 x 256 at batch 4096
+    2
+    """
+    return int(max(1, min(available, work // per_thread)))
+
+
+def resolve_train_dtype(train_dtype, n_samples):
+    """``train_dtype`` with "auto" resolved: AUTO_TRAIN_DTYPE from AUTO_MIN_SAMPLES rows, else float64.
+
+    Examples
+    --------
+    >>> resolve_train_dtype("auto", 99), resolve_train_dtype("auto", 100)
+    ('float64', 'float32')
+    """
+    if train_dtype != "auto":
+        return train_dtype
+    return AUTO_TRAIN_DTYPE if n_samples >= AUTO_MIN_SAMPLES else "float64"
+
+
 def auto_noise(n_samples, single_pass=False):
     """The ``"auto"`` noise standard deviation: TINY_NOISE below AUTO_MIN_SAMPLES rows, else 0.
 
@@ -279,6 +337,7 @@ def resolve_plan(
     target_noise="auto",
     n_members="auto",
     learning_rate_init="auto",
+    train_dtype="auto",
     single_pass=False,
 ):
     """Resolve the estimator's training parameters for data of a given shape.
@@ -289,7 +348,7 @@ def resolve_plan(
         Shape of the training data.
     covariance_type, batch_size, max_iter, early_stopping, \
 validation_fraction, n_iter_no_change, tol, lr_schedule, ema_decay, \
-input_noise, target_noise, n_members, learning_rate_init
+input_noise, target_noise, n_members, learning_rate_init, train_dtype
         As the parameters of :class:`~skmdn.MDNRegressor` (validated there).
     single_pass : bool, default=False
         Plan one plain epoch, as ``partial_fit`` runs it: no validation
@@ -344,6 +403,7 @@ input_noise, target_noise, n_members, learning_rate_init
         warmup_epochs=warmup,
         n_members=n_members,
         learning_rate=float(learning_rate_init),
+        dtype=resolve_train_dtype(train_dtype, n_samples),
     )
 
 

@@ -12,14 +12,17 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._data import TensorBatches, row_keys
 from ._inference import DistributionPredictions
-from ._inputs import InputMap, map_inputs
+from ._inputs import InputMap, map_inputs, network_inputs
 from ._persistence import VersionedPickle
 from ._plan import PLAN_PARAMETERS, convergence_message, resolve_embedding, resolve_plan
-from ._training import build_net, continue_training, is_plain, learning_curves, user_callbacks
+from ._threads import limited_threads, thread_count
+from ._training import (
+    build_net, continue_training, is_plain, learning_curves, set_dtype, user_callbacks,
+)
 from ._utils import resolve_device, seed_from
 from ._validation import (
     PARAMETER_CONSTRAINTS,
@@ -129,6 +132,19 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     device : str, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto" (CUDA if available). Asking for CUDA
         on a machine without it raises ValueError at fit.
+    train_dtype : {"auto", "float32", "float64"}, default="auto"
+        The floating-point type training computes in, whatever the dtype of
+        X. Inputs and targets are standardized in float64 first, so float32
+        trains as well and faster. "auto": float32 from 100 rows, float64
+        below (where a fit is cheap either way). The trained network is kept,
+        and predicts, in float64 (``dtype_``). A continued fit (``warm_start``,
+        :meth:`partial_fit`) trains in the value resolved for its own data.
+    n_threads : int or None, default=None
+        Threads torch uses for training and inference on the CPU. None: one thread
+        for small networks and batches, more (never more than torch's current
+        setting) where a step or an inference chunk is large enough to gain
+        from them; an int: exactly that many. The caller's setting is put
+        back after every call, also when it raises.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the validation split.
         Global random state is never touched.
@@ -183,7 +199,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     device_ : torch.device
         Where the network lives and computes.
     dtype_ : torch.dtype
-        The network's floating-point type (that of X at the first fit).
+        The floating-point type the network predicts in: float64, whatever
+        ``train_dtype`` was (a model pickled before ``train_dtype`` existed
+        keeps the dtype of the X it was fitted on).
     x_mean_, x_scale_ : ndarray of shape (`n_features_in_`,)
         Input standardization.
     input_map_ : InputMap or None
@@ -213,9 +231,17 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     """
 
     _parameter_constraints = PARAMETER_CONSTRAINTS
+
+    @property
+    def dtype_(self):
+        """The floating-point type (a ``torch.dtype``) the fitted network predicts in."""
+        check_is_fitted(self, "net_")
+        return next(self.net_.module_.parameters()).dtype
     # The defaults, for a model pickled before these parameters existed.
     n_members = 1
     input_embedding = None
+    n_threads = None
+    train_dtype = "float64"  # what models pickled before the parameter trained in
 
     def __init__(
         self, n_components=5, *, covariance_type="full", hidden_layer_sizes=(64, 64),
@@ -223,7 +249,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         max_iter=1000, early_stopping="auto", validation_fraction=0.1, n_iter_no_change="auto",
         tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise="auto", target_noise="auto",
         input_transform="standard", input_embedding="auto", point_estimate="mean", device="cpu",
-        random_state=None, verbose=0, warm_start=False, callbacks=None,
+        train_dtype="auto", n_threads=None, random_state=None, verbose=0, warm_start=False,
+        callbacks=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -246,6 +273,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         self.input_embedding = input_embedding
         self.point_estimate = point_estimate
         self.device = device
+        self.train_dtype = train_dtype
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -366,15 +395,13 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
             self.n_outputs_ = y2.shape[1]
             self.x_median_ = np.median(X, axis=0).astype(np.float64)
             self.input_map_ = InputMap(X) if self.input_transform == "quantile" else None
-            X = map_inputs(self.input_map_, X)
-            self.x_mean_, self.x_scale_ = standardization(X.astype(np.float64), sample_weight)
+            self.x_mean_, self.x_scale_ = standardization(
+                map_inputs(self.input_map_, X).astype(np.float64), sample_weight)
             self.y_mean_, self.y_scale_ = standardization(y2, sample_weight)
-            # The network computes in the dtype of X, as MLPRegressor does.
-            self.dtype_ = _TORCH_DTYPES[X.dtype]
-        X = map_inputs(self.input_map_, X) if keep else X
+        train_dtype = _TORCH_DTYPES[np.dtype(plan.dtype)]
         data = TensorBatches.from_arrays(
-            (X - self.x_mean_) / self.x_scale_, (y2 - self.y_mean_) / self.y_scale_,
-            sample_weight, device=device, dtype=self.dtype_, keys=keys)
+            network_inputs(self, X), (y2 - self.y_mean_) / self.y_scale_,
+            sample_weight, device=device, dtype=train_dtype, keys=keys)
         seed = seed_from(self.random_state)
         cuda = [device.index or 0] if device.type == "cuda" else []
         done_before = self.n_iter_ if keep else 0
@@ -390,7 +417,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
                         weight_decay=self.alpha, validation_fraction=self.validation_fraction,
                         device=device, seed=seed, verbose=self.verbose, callbacks=extra_callbacks)
                     net.initialize()
-                    net.module_.to(self.dtype_)
+                    net.module_.to(train_dtype)
                     net.initialize_optimizer()
                     if keep:
                         continue_training(self.net_, net)
@@ -401,7 +428,16 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
                     if self.verbose:
                         print("Losses below are mean NLLs of the standardized targets; add "
                               f"{offset:.4f} for nats in the units of y.")
-                self.net_.partial_fit(data, None, epochs=epochs)
+                threads = thread_count(self.n_threads, self.net_.module_, plan.batch_size,
+                                       training=True)
+                with limited_threads(threads, device):
+                    set_dtype(self.net_, train_dtype)
+                    try:
+                        self.net_.partial_fit(data, None, epochs=epochs)
+                    finally:
+                        # Inference runs in float64, where row-by-row and batched
+                        # predictions agree to rounding.
+                        set_dtype(self.net_, torch.float64)
         finally:
             if hasattr(self, "net_"):
                 (self.loss_curve_, self.validation_scores_, self.best_epoch_,

@@ -39,6 +39,8 @@ PARAMETER_CONSTRAINTS = {
     "input_embedding": [StrOptions({"auto", "periodic"}), None],
     "point_estimate": [StrOptions({"mean", "mode", "median"})],
     "device": [str, torch.device],
+    "train_dtype": [StrOptions({"auto", "float32", "float64"})],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -255,7 +256,7 @@ def test_estimator_biased_sampling_limit():
 # automatic noise regularization off.
 N_SMALL = 90
 FULL_BATCH = dict(n_components=3, hidden_layer_sizes=(32,), random_state=0,
-                  early_stopping=False, batch_size=N_SMALL)
+                  early_stopping=False, batch_size=N_SMALL, train_dtype="float64")
 
 
 @pytest.fixture(scope="module")
@@ -398,10 +399,67 @@ def test_auto_device_falls_back_to_cpu():
     assert mdn.net_.module_.head.weight.device.type == expected
 
 
-def test_float32_input_trains_in_float32():
-    mdn = MDNRegressor(n_components=2, **FAST).fit(GOOD_X.astype(np.float32), GOOD_Y)
-    assert mdn.net_.module_.head.weight.dtype == torch.float32
-    assert mdn.predict(GOOD_X).dtype == np.float64
+class RecordDtype(Callback):
+    """Records the dtype of the network's weights during training."""
+
+    def initialize(self):
+        self.seen_ = set()
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.seen_.add(next(net.module_.parameters()).dtype)
+
+
+@pytest.mark.parametrize("x_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("train_dtype", ["float32", "float64"])
+def test_training_runs_in_train_dtype_and_predicts_in_float64(x_dtype, train_dtype):
+    mdn = MDNRegressor(n_components=2, train_dtype=train_dtype, callbacks=[
+        ("dtype", RecordDtype())], **FAST).fit(GOOD_X.astype(x_dtype), GOOD_Y)
+    assert dict(mdn.net_.callbacks_)["dtype"].seen_ == {getattr(torch, train_dtype)}
+    assert mdn.dtype_ == torch.float64 == mdn.net_.module_.head.weight.dtype
+    assert mdn.predict(GOOD_X.astype(x_dtype)).dtype == np.float64
+
+
+@pytest.mark.parametrize("n, expected", [(99, torch.float64), (100, torch.float32)])
+def test_auto_train_dtype_is_float32_from_100_rows(n, expected):
+    X, y = make_inverted_sinusoid(n, random_state=0)
+    mdn = MDNRegressor(n_components=2, max_iter=2, random_state=0,
+                       callbacks=[("dtype", RecordDtype())]).fit(X, y)
+    assert dict(mdn.net_.callbacks_)["dtype"].seen_ == {expected}
+    assert mdn.dtype_ == torch.float64
+
+
+def test_float32_training_continues_under_warm_start_and_partial_fit():
+    params = dict(n_components=2, n_iter_no_change=1000, early_stopping=False,
+                  train_dtype="float32", random_state=0)
+    warm = MDNRegressor(max_iter=6, warm_start=True, **params).fit(GOOD_X, GOOD_Y)
+    warm.fit(GOOD_X, GOOD_Y)
+    warm.partial_fit(GOOD_X, GOOD_Y)
+    cold = MDNRegressor(max_iter=12, **params).fit(GOOD_X, GOOD_Y)
+    assert warm.n_iter_ == 13 and warm.dtype_ == torch.float64
+    # Float32 steps, continued: the same fit up to float32 rounding.
+    np.testing.assert_allclose(warm.loss_curve_[:12], cold.loss_curve_, rtol=1e-5)
+    # A continued fit may change the training dtype; the moments follow.
+    warm.set_params(train_dtype="float64").partial_fit(GOOD_X, GOOD_Y)
+    assert warm.n_iter_ == 14
+    assert all(v.dtype == torch.float64 for state in warm.net_.optimizer_.state.values()
+               for k, v in state.items() if k != "step")
+
+
+def test_standardization_in_float64_keeps_a_small_spread_on_a_large_offset():
+    # A feature 1e6 +- 1e-3: cast to float32 before standardizing it would be
+    # constant; standardized in float64 it carries the signal.
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, size=400)
+    X = (1e6 + 1e-3 * u)[:, None]
+    y = 3 * u + 0.05 * rng.normal(size=400)
+    mdn = MDNRegressor(n_components=1, n_members=1, max_iter=60, random_state=0).fit(X, y)
+    assert np.corrcoef(mdn.predict(X), y)[0, 1] > 0.9
+    # A network kept in float32 (as in models pickled before train_dtype) still
+    # sees the spread: inputs are standardized before the cast.
+    mdn.net_.module_.to(torch.float32)
+    assert mdn.dtype_ == torch.float32
+    assert np.corrcoef(mdn.predict(X), y)[0, 1] > 0.9
 
 
 # ------------------------------------------------------------ ensembles (TabM)
@@ -444,12 +502,13 @@ def test_ensemble_sample_weights_and_float32(ensemble_data):
     X, y = ensemble_data
     counts = np.random.default_rng(1).integers(0, 3, size=len(y))
     keep = np.repeat(np.arange(len(y)), counts)
-    params = dict(ENSEMBLE, early_stopping=False, batch_size=400, max_iter=5)
+    params = dict(ENSEMBLE, early_stopping=False, batch_size=400, max_iter=5,
+                  train_dtype="float64")
     weighted = MDNRegressor(**params).fit(X, y, sample_weight=counts)
     repeated = MDNRegressor(**params).fit(X[keep], y[keep])
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-8)
-    mdn = MDNRegressor(**params).fit(X.astype(np.float32), y)
-    assert mdn.net_.module_.head.weight.dtype == torch.float32
+    mdn = MDNRegressor(**{**params, "train_dtype": "float32"}).fit(X.astype(np.float32), y)
+    assert mdn.dtype_ == torch.float64
     assert mdn.predict(X).dtype == np.float64
 
 

@@ -23,7 +23,7 @@ from skmdn.datasets import make_inverted_sinusoid
 # off, so that the two can be compared.
 N = 90
 FAST = dict(n_components=3, hidden_layer_sizes=(32,), random_state=0, early_stopping=False,
-            batch_size=N, input_noise=0.0, target_noise=0.0)
+            batch_size=N, input_noise=0.0, target_noise=0.0, train_dtype="float64")
 
 
 @pytest.fixture(scope="module")
@@ -370,7 +370,8 @@ def test_weight_averaging_validates_and_keeps_the_average_and_trains_the_raw_wei
 
 def test_ema_decay_in_the_estimator():
     X, y = make_inverted_sinusoid(400, random_state=0)
-    params = dict(n_components=3, hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+    params = dict(n_components=3, hidden_layer_sizes=(16,), max_iter=30, random_state=0,
+                  train_dtype="float64")
     plain = MDNRegressor(**params, ema_decay=None).fit(X, y)
     averaged = MDNRegressor(**params).fit(X, y)  # the default, 0.99
     assert "weight_averaging" not in dict(plain.net_.callbacks)

@@ -8,17 +8,18 @@
 * The callbacks: :class:`DivergenceGuard`, :class:`WeightAveraging`,
   :class:`DiagonalWarmup` and :class:`QuietPrintLog`.
 * :func:`continue_training` carries weights, optimizer moments and history
-  over to a fresh net (``warm_start`` and ``partial_fit``).
+  over to a fresh net (``warm_start`` and ``partial_fit``); :func:`set_dtype`
+  casts a net between its training and inference dtypes.
 """
 
 from ._build import FUSED_ADAM, OWN_CALLBACKS, build_net, user_callbacks
 from ._callbacks import MAX_LOSS, DiagonalWarmup, DivergenceGuard, QuietPrintLog, WeightAveraging
 from ._net import (
-    GUARD_NAME, BatchHistory, GuardedNet, continue_training, is_plain, learning_curves,
+    GUARD_NAME, BatchHistory, GuardedNet, continue_training, is_plain, learning_curves, set_dtype,
 )
 
 __all__ = [
     "FUSED_ADAM", "GUARD_NAME", "MAX_LOSS", "OWN_CALLBACKS", "BatchHistory", "DiagonalWarmup",
     "DivergenceGuard", "GuardedNet", "QuietPrintLog", "WeightAveraging", "build_net",
-    "continue_training", "is_plain", "learning_curves", "user_callbacks",
+    "continue_training", "is_plain", "learning_curves", "set_dtype", "user_callbacks",
 ]

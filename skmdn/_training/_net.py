@@ -266,6 +266,21 @@ def learning_curves(net, offset, validated):
     return loss_curve, scores, best, scores[best - 1]
 
 
+def set_dtype(net, dtype):
+    """Cast ``net``'s module and its optimizer's moment estimates to ``dtype``, in place.
+
+    The parameters stay the same objects, so the optimizer keeps tracking
+    them; a net trained in float32 is kept in float64 for inference and cast
+    back for a continued fit.
+    """
+    net.module_.to(dtype)
+    optimizer = getattr(net, "optimizer_", None)
+    for state in (optimizer.state.values() if optimizer is not None else ()):
+        for key, value in state.items():
+            if torch.is_tensor(value) and value.is_floating_point() and key != "step":
+                state[key] = value.to(dtype)
+
+
 def is_plain(net):
     """Whether a net trains without split or extra callbacks (as partial_fit builds it)."""
     return net.train_split is None and not net.callbacks

@@ -1,0 +1,204 @@
+"""Learning curves of default fits, to choose a stopping rule without refitting for each.
+
+A fit with the default rule runs with a callback that, at the end of every
+epoch, scores the weights early stopping would keep at that epoch (the
+weight average, swapped in for validation) on the test rows. With the
+learning-rate schedule left as it is, any stricter stopping rule follows the
+same trajectory and stops at an earlier epoch, so its test NLL can be read off
+the recorded curves: ``--simulate`` does that for a family of rules.
+
+Run from the repository root::
+
+    OMP_NUM_THREADS=1 python benchmarks/experiments/stopping_curves.py record \\
+        ../shared/data/uci --tasks concrete:0-19,bostonHousing:0-19 --out curves.jsonl
+    OMP_NUM_THREADS=1 python benchmarks/experiments/stopping_curves.py record \\
+        ../shared/data/uci --tasks seed-A:0-4,seed-B:0-4 --out curves.jsonl
+    python benchmarks/experiments/stopping_curves.py simulate --out curves.jsonl
+
+``--dtype float32`` fits on float32 inputs; ``--code DIR`` imports skmdn from
+DIR (another checkout) instead of the installed one.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def _seed_task(name, rs):
+    """(X, y, X_test, y_test, params) of a reference experiment, with random_state ``rs``."""
+    from skmdn.datasets import make_bishop_toy, make_inverted_sinusoid, make_robot_arm
+
+    if name == "A":
+        X, y = make_inverted_sinusoid(4000, random_state=rs)
+        Xt, yt = make_inverted_sinusoid(20000, random_state=1000 + rs)
+        return X, y, Xt, yt, {"n_components": 5}
+    if name == "B":
+        X, y = make_bishop_toy(1000, random_state=rs)
+        Xt, yt = make_bishop_toy(20000, random_state=1000 + rs)
+        return X, y, Xt, yt, {"n_components": 3}
+    if name == "C":
+        X, y = make_inverted_sinusoid(1000, random_state=rs)
+        Xt, yt = make_inverted_sinusoid(20000, random_state=1000 + rs)
+        return X, y, Xt, yt, {"n_components": 20}
+    if name == "D":
+        X, y = make_robot_arm(5000, random_state=rs)
+        Xt, yt = make_robot_arm(5000, random_state=1000 + rs)
+        return X, y, Xt, yt, {"n_components": 2, "covariance_type": "full"}
+    if name == "E":
+        X, y = make_inverted_sinusoid(4000, random_state=rs)
+        Xt, yt = make_inverted_sinusoid(20000, random_state=1000 + rs)
+        return X, y, Xt, yt, {"n_components": 20}
+    raise ValueError(name)
+
+
+def _tasks(text):
+    for part in text.split(","):
+        name, _, splits = part.partition(":")
+        lo, _, hi = splits.partition("-")
+        for s in range(int(lo), int(hi or lo) + 1):
+            yield name, s
+
+
+def record(args):
+    if args.code:
+        sys.path.insert(0, args.code)
+    sys.path.insert(0, str(HERE.parent))
+    import torch
+    from skorch.callbacks import Callback
+
+    from skmdn import MDNRegressor
+    from skmdn._validation import standardization
+    from uci_data import load_uci
+
+    class TestCurve(Callback):
+        """Mean test NLL (standardized units) of the module at every epoch end."""
+
+        def __init__(self, X, y):
+            self.X, self.y = X, y
+
+        def initialize(self):
+            self.curve_ = []
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            p = next(net.module_.parameters())
+            with torch.no_grad():
+                X = torch.as_tensor(self.X, dtype=p.dtype)
+                y = torch.as_tensor(self.y, dtype=p.dtype)
+                loss = net.get_loss(net.module_(X), y, training=False)
+            self.curve_.append(float(loss))
+
+    out = Path(args.out)
+    done = set()
+    if out.exists():
+        done = {(r["task"], r["split"], r["label"]) for r in map(json.loads, out.open())}
+    params = json.loads(args.params) if args.params else {}
+    dtype = np.float32 if args.dtype == "float32" else np.float64
+    for name, split in _tasks(args.tasks):
+        if (name, split, args.label) in done:
+            continue
+        if name.startswith("seed-"):
+            X, y, Xt, yt, fixed = _seed_task(name[5:], split)
+        else:
+            X, Xt, y, yt = load_uci(name, split, data_dir=args.data_dir)
+            fixed = {}
+        y2, yt2 = y.reshape(len(y), -1), yt.reshape(len(yt), -1)
+        xm, xs = standardization(X.astype(np.float64))
+        ym, ys = standardization(y2.astype(np.float64))
+        cb = TestCurve(((Xt - xm) / xs).astype(dtype), (yt2 - ym) / ys)
+        model = MDNRegressor(**{**fixed, **params}, random_state=split,
+                             callbacks=[("test_curve", cb)])
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X.astype(dtype), y)
+        secs = time.perf_counter() - start
+        offset = float(np.sum(np.log(ys)))
+        curve = [c + offset for c in dict(model.net_.callbacks_)["test_curve"].curve_]
+        rec = dict(task=name, split=split, label=args.label, seconds=secs,
+                   n_iter=model.n_iter_, best_epoch=model.best_epoch_,
+                   valid=[-v for v in model.validation_scores_],
+                   test=curve, test_nll=-float(np.mean(model.score_samples(Xt, yt))),
+                   batches_per_epoch=model.net_.history[-1, "train_batch_count"],
+                   n_members=getattr(model, "n_members_", 1))
+        with out.open("a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+        print(f"{name} {split} {args.label}: {secs:.1f} s, {rec['n_iter']} epochs, best "
+              f"{rec['best_epoch']}, test NLL {rec['test_nll']:.4f}", flush=True)
+
+
+# ------------------------------------------------------------------ simulate
+def kept_epoch(valid, patience_fn, tol=1e-4):
+    """(stop epoch, kept epoch), 1-based, of skorch's EarlyStopping with a patience rule.
+
+    ``patience_fn(best_epoch)`` gives the patience while ``best_epoch`` is the
+    best so far; the run stops after more than that many epochs without an
+    improvement of ``tol``, or at the end of the recorded curve.
+    """
+    best, best_epoch, since = math.inf, 0, 0
+    for epoch, loss in enumerate(valid, 1):
+        if loss < best - tol:
+            best, best_epoch, since = loss, epoch, 0
+        else:
+            since += 1
+        if since >= patience_fn(best_epoch):
+            return epoch, best_epoch
+    return len(valid), best_epoch
+
+
+def simulate(args):
+    recs = [json.loads(line) for line in Path(args.out).open()]
+    recs = [r for r in recs if r["label"] == args.label]
+    rules = {"today": None}
+    for f in (0.25, 0.5, 1.0):
+        for lo in (10, 20, 30):
+            rules[f"max({lo}, {f}*best)"] = (lo, f)
+    groups = sorted({r["task"] for r in recs})
+    print(f"{'rule':22s} " + " ".join(f"{g[:12]:>26s}" for g in groups))
+    for rule, spec in rules.items():
+        cells = []
+        for g in groups:
+            rows = [r for r in recs if r["task"] == g]
+            d_nll, frac = [], []
+            for r in rows:
+                today = len(r["valid"]) - r["best_epoch"]  # the patience it ran with
+                if spec is None:
+                    stop, kept = len(r["valid"]), r["best_epoch"]
+                else:
+                    lo, f = spec
+                    cap = max(today, 1)
+                    stop, kept = kept_epoch(r["valid"], lambda b: min(cap, max(lo, math.ceil(f * b))))
+                d_nll.append(r["test"][kept - 1] - r["test"][r["best_epoch"] - 1])
+                frac.append(stop / len(r["valid"]))
+            d = np.asarray(d_nll)
+            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+            cells.append(f"{d.mean():+.4f}±{se:.4f} {np.mean(frac):4.2f}")
+        print(f"{rule:22s} " + " ".join(f"{c:>26s}" for c in cells))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("mode", choices=["record", "simulate"])
+    p.add_argument("data_dir", nargs="?")
+    p.add_argument("--tasks", default="concrete:0-4")
+    p.add_argument("--out", required=True)
+    p.add_argument("--label", default="default")
+    p.add_argument("--params", default=None, help="JSON of MDNRegressor parameters")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float64")
+    p.add_argument("--code", default=None)
+    args = p.parse_args(argv)
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    (record if args.mode == "record" else simulate)(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""How many threads torch computes with inside skmdn, and the caller's setting put back.
+
+torch's default of one intra-op thread per core pays for large matrix
+products but not for the small networks of most fits; and when anything else
+keeps a core busy, threads that wait for each other can make a fit many times
+slower. So ``fit``, ``partial_fit`` and the predictive methods run under
+:func:`limited_threads`, with the count of the thread rule
+(:func:`~skmdn._plan.auto_threads`) or of the ``n_threads`` parameter.
+
+The setting is process-wide in torch (each thread also keeps its own OpenMP
+copy of it). Concurrent skmdn calls under a threading backend share one
+record of the setting they found: every call lowers it for itself, and the
+last one to finish puts that setting back, so the process is never left with
+a changed one.
+"""
+
+import threading
+from contextlib import contextmanager
+
+import torch
+
+from ._plan import INFER_WORK_PER_THREAD, TRAIN_WORK_PER_THREAD, auto_threads
+
+_lock = threading.Lock()
+_active = 0  # calls inside limited_threads that changed the setting
+_original = None  # the setting the first of them found
+
+
+def work_per_row(module):
+    """Weights one row passes through in a forward pass of ``module`` (all its members).
+
+    An ensemble's members share most weights but each computes with them, so
+    the count is the module's parameters times its members (an upper bound:
+    the members' own heads are counted k times).
+    """
+    n_params = sum(p.numel() for p in module.parameters())
+    return n_params * getattr(module, "n_members", 1)
+
+
+def thread_count(n_threads, module, rows, training):
+    """Threads for a call over ``rows`` rows per step or chunk, or None to leave the setting.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        The estimator's parameter: an int is used as it is; None applies the
+        rule, which never exceeds the current setting.
+    module : torch.nn.Module
+    rows : int
+        The batch size of a training step, or the rows of an inference chunk.
+    training : bool
+
+    Returns
+    -------
+    int
+    """
+    if n_threads is not None:
+        return int(n_threads)
+    per_thread = TRAIN_WORK_PER_THREAD if training else INFER_WORK_PER_THREAD
+    return auto_threads(rows * work_per_row(module), per_thread, torch.get_num_threads())
+
+
+@contextmanager
+def limited_threads(count, device=None):
+    """Run the block with ``count`` torch threads, then put the caller's setting back.
+
+    Nothing is changed when ``count`` is the current setting or the device is
+    not the CPU. The setting is restored also when the block raises.
+
+    Parameters
+    ----------
+    count : int
+    device : torch.device, optional
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skmdn._threads import limited_threads
+    >>> before = torch.get_num_threads()
+    >>> with limited_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    global _active, _original
+    before = torch.get_num_threads()
+    if count == before or (device is not None and torch.device(device).type != "cpu"):
+        yield
+        return
+    with _lock:
+        if _active == 0:
+            _original = before
+        _active += 1
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        with _lock:
+            _active -= 1
+            torch.set_num_threads(_original if _active == 0 else before)
