@@ -119,6 +119,8 @@ def row_keys(*arrays):
     keys = torch.zeros(n, dtype=torch.int64, device=device)
     for t in tensors:
         words = t.detach().to(device).reshape(n, -1).contiguous()
+        if words.shape[1] and words.stride(-1) != 1:  # a size-1 axis of stride 0 (x[:, None])
+            words = words.clone(memory_format=torch.contiguous_format)
         if words.element_size() % 4:  # 16-bit floats: widen, equal rows stay equal
             words = words.float()
         words = words.view(torch.int32).to(torch.int64) & _MASK32

@@ -1,4 +1,10 @@
-"""The input transform: a quantile-normal map of each continuous feature, or none.
+"""The input side: from the user's X to the network's inputs, in one function.
+
+:func:`network_inputs` is the one path from X to the network, for fit and
+every predictive method: the input transform, the standardization and the
+point regressor's columns (:mod:`skmdn._point`).
+
+The input transform: a quantile-normal map of each continuous feature, or none.
 
 ``input_transform="quantile"`` maps every feature with at least
 :data:`MIN_DISTINCT` distinct training values through scikit-learn's
@@ -12,6 +18,9 @@ likelihood of y.
 
 import numpy as np
 from sklearn.preprocessing import QuantileTransformer
+
+from ._point import predict_columns
+from ._validation import standardization
 
 #: Features with fewer distinct training values than this keep their values.
 MIN_DISTINCT = 20
@@ -77,23 +86,50 @@ def map_inputs(input_map, X):
     return input_map.transform(X).astype(X.dtype, copy=False)
 
 
-def network_inputs(estimator, X):
-    """The network's inputs for the user's X: every method of a fitted model goes through here.
-
-    X is mapped (``input_map_``) and standardized (``x_mean_``, ``x_scale_``)
-    in float64, before any cast to the network's dtype, so that a feature
-    such as 1e6 +- 1e-3 keeps its variation.
+def fit_input_map(estimator, X, sample_weight):
+    """Fit the input side's own transform: sets ``x_median_``, ``input_map_``, ``x_mean_``, ``x_scale_``.
 
     Parameters
     ----------
     estimator : MDNRegressor
-        With its input transform fitted.
+    X : ndarray of shape (n_samples, n_features)
+        Validated training inputs.
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+    estimator.x_median_ = np.median(X, axis=0).astype(np.float64)
+    estimator.input_map_ = InputMap(X) if estimator.input_transform == "quantile" else None
+    mapped = map_inputs(estimator.input_map_, X).astype(np.float64)
+    estimator.x_mean_, estimator.x_scale_ = standardization(mapped, sample_weight)
+
+
+def network_inputs(estimator, X, point=None):
+    """The network's inputs for the user's X: every method of a fitted model goes through here.
+
+    X is mapped (``input_map_``) and standardized (``x_mean_``, ``x_scale_``)
+    in float64, before any cast to the network's dtype, so that a feature
+    such as 1e6 +- 1e-3 keeps its variation. With a point model
+    (``point_regressor_``), its predictions, standardized by
+    ``point_mean_`` and ``point_scale_``, follow as ``n_outputs_`` more columns.
+
+    Parameters
+    ----------
+    estimator : MDNRegressor
+        With its input side fitted.
     X : ndarray of shape (n_samples, n_features)
         Validated.
+    point : ndarray of shape (n_samples, n_outputs_), default=None
+        The point columns of training rows (out-of-fold predictions); None:
+        the fitted point model predicts them.
 
     Returns
     -------
-    ndarray of shape (n_samples, n_features), float64
+    ndarray of shape (n_samples, n_features) or (n_samples, n_features + n_outputs_), float64
     """
-    X = map_inputs(getattr(estimator, "input_map_", None), X)
-    return (np.asarray(X, dtype=np.float64) - estimator.x_mean_) / estimator.x_scale_
+    mapped = map_inputs(getattr(estimator, "input_map_", None), X)
+    inputs = (np.asarray(mapped, dtype=np.float64) - estimator.x_mean_) / estimator.x_scale_
+    model = getattr(estimator, "point_regressor_", None)
+    if model is None:
+        return inputs
+    if point is None:
+        point = predict_columns(model, X, estimator.n_outputs_)
+    return np.hstack([inputs, (point - estimator.point_mean_) / estimator.point_scale_])

@@ -91,6 +91,12 @@ INFER_WORK_PER_THREAD = 1_000_000
 #: an exact function of the data (weights and repeated rows agree to 1e-7).
 AUTO_TRAIN_DTYPE = "float32"
 
+#: ``point_regressor="auto"``: a point model (HistGradientBoostingRegressor at
+#: its defaults) under the mixture for one target, AUTO_POINT_MIN_FEATURES or
+#: more features and AUTO_MIN_SAMPLES or more rows; none otherwise and in
+#: ``partial_fit`` (docs/benchmarks/evidence.rst, "The point regressor").
+AUTO_POINT_MIN_FEATURES = 3
+
 #: "full" covariances of a multi-output target start with their correlations
 #: held at zero for ``min(WARMUP_MAX_EPOCHS, max_iter // 4)`` epochs.
 WARMUP_MAX_EPOCHS = 20
@@ -100,7 +106,7 @@ WARMUP_MAX_EPOCHS = 20
 PLAN_PARAMETERS = (
     "covariance_type", "batch_size", "max_iter", "early_stopping", "validation_fraction",
     "n_iter_no_change", "tol", "lr_schedule", "ema_decay", "input_noise", "target_noise",
-    "n_members", "learning_rate_init", "train_dtype",
+    "n_members", "learning_rate_init", "train_dtype", "point_regressor",
 )
 
 
@@ -141,6 +147,9 @@ class TrainingPlan:
         Initial AdamW learning rate.
     dtype : {"float32", "float64"}
         The floating-point type training computes in.
+    point_model : bool
+        Whether a first fit cross-fits a point model whose predictions are
+        network inputs (``point_regressor`` set, or "auto" turned on).
     member_shuffles : bool
         Whether each member of an ensemble (``n_members > 1``) draws its own
         shuffle of the training rows, rather than all sharing one. False
@@ -171,6 +180,7 @@ class TrainingPlan:
     n_members: int = 1
     learning_rate: float = AUTO_LEARNING_RATE
     dtype: str = "float64"
+    point_model: bool = False
     member_shuffles: bool = False
 
     @property
@@ -310,6 +320,26 @@ def resolve_train_dtype(train_dtype, n_samples):
     return AUTO_TRAIN_DTYPE if n_samples >= AUTO_MIN_SAMPLES else "float64"
 
 
+def uses_point_model(point_regressor, n_samples, n_features, n_targets, single_pass=False):
+    """Whether a fit cross-fits a point model: the parameter set, or "auto" turned on.
+
+    "auto" turns it on for one target, AUTO_POINT_MIN_FEATURES or more
+    features and AUTO_MIN_SAMPLES or more rows, never in a plain pass
+    (``partial_fit``).
+
+    Examples
+    --------
+    >>> uses_point_model("auto", 500, 8, 1), uses_point_model("auto", 4000, 1, 1)
+    (True, False)
+    >>> uses_point_model(None, 500, 8, 1), uses_point_model("auto", 500, 8, 1, single_pass=True)
+    (False, False)
+    """
+    if not isinstance(point_regressor, str):
+        return point_regressor is not None
+    return (not single_pass and n_targets == 1 and n_features >= AUTO_POINT_MIN_FEATURES
+            and n_samples >= AUTO_MIN_SAMPLES)
+
+
 def auto_noise(n_samples, single_pass=False):
     """The ``"auto"`` noise standard deviation: TINY_NOISE below AUTO_MIN_SAMPLES rows, else 0.
 
@@ -338,6 +368,7 @@ def resolve_plan(
     n_members="auto",
     learning_rate_init="auto",
     train_dtype="auto",
+    point_regressor=None,
     single_pass=False,
 ):
     """Resolve the estimator's training parameters for data of a given shape.
@@ -348,7 +379,8 @@ def resolve_plan(
         Shape of the training data.
     covariance_type, batch_size, max_iter, early_stopping, \
 validation_fraction, n_iter_no_change, tol, lr_schedule, ema_decay, \
-input_noise, target_noise, n_members, learning_rate_init, train_dtype
+input_noise, target_noise, n_members, learning_rate_init, train_dtype, \
+point_regressor
         As the parameters of :class:`~skmdn.MDNRegressor` (validated there).
     single_pass : bool, default=False
         Plan one plain epoch, as ``partial_fit`` runs it: no validation
@@ -404,6 +436,8 @@ input_noise, target_noise, n_members, learning_rate_init, train_dtype
         n_members=n_members,
         learning_rate=float(learning_rate_init),
         dtype=resolve_train_dtype(train_dtype, n_samples),
+        point_model=uses_point_model(point_regressor, n_samples, n_features, n_targets,
+                                     single_pass),
     )
 
 

@@ -1,42 +1,31 @@
 """``MDNRegressor``: the scikit-learn layer around a skorch-trained MDN.
 
-Parameters and their validation, the standardization of X and y, and the
-orchestration of ``fit``, ``partial_fit`` and ``warm_start``. How to train is
-decided by :mod:`skmdn._plan` and carried out by :mod:`skmdn._training`;
-prediction runs through :mod:`skmdn._inference`.
+Parameters and their validation, the standardization of y, and the
+orchestration of ``fit``, ``partial_fit`` and ``warm_start``. The input side
+(:mod:`skmdn._inputs`, :mod:`skmdn._point`) turns X into the network's
+inputs; how to train is decided by :mod:`skmdn._plan` and carried out by
+:mod:`skmdn._training`; prediction runs through :mod:`skmdn._inference`.
 """
 
 import warnings
 
-import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._data import TensorBatches, row_keys
 from ._inference import DistributionPredictions
-from ._inputs import InputMap, map_inputs, network_inputs
+from ._inputs import fit_input_map, network_inputs
 from ._persistence import VersionedPickle
 from ._plan import PLAN_PARAMETERS, convergence_message, resolve_embedding, resolve_plan
-from ._threads import limited_threads, thread_count
-from ._training import (
-    build_net, continue_training, is_plain, learning_curves, set_dtype, user_callbacks,
-)
+from ._point import fit_point_columns
+from ._training import is_plain, train_network, user_callbacks
 from ._utils import resolve_device, seed_from
 from ._validation import (
-    PARAMETER_CONSTRAINTS,
-    check_finite_target,
-    check_hidden_layer_sizes,
-    check_numeric_frame,
-    check_integer_target,
-    check_single_pass,
-    check_target_varies,
-    normalized_sample_weight,
-    standardization,
+    PARAMETER_CONSTRAINTS, check_hidden_layer_sizes, check_integer_target, check_single_pass,
+    check_target_varies, fit_data, standardization,
 )
-
-_TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
 
 class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, BaseEstimator):
@@ -66,11 +55,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     n_members : int or "auto", default="auto"
         Ensemble size k, as in TabM: k MLPs sharing hidden weights, each with
         its own head and trained on its own NLL; they predict their average,
-        a mixture of k * ``n_components`` components. "auto" means 6 for two
-        or more features and 100 to 1999 rows (where the ensemble was
-        measured to lower the test NLL at up to about twice the fit time of one
-        network), and 1 otherwise and in :meth:`partial_fit`; the fitted size
-        is ``n_members_``.
+        a mixture of k * ``n_components`` components. "auto": 6 for two or
+        more features and 100 to 1999 rows, else 1 (and in :meth:`partial_fit`).
     alpha : float, default=0.0
         Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"
@@ -124,6 +110,16 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         before the first layer; None feeds the features as they are. "auto"
         is "periodic" for an ensemble (``n_members_ > 1``), None for one
         network. The fitted choice is ``input_embedding_``.
+    point_regressor : regressor, "auto" or None, default=None
+        A scikit-learn regressor whose predictions of y become extra inputs
+        of the network, so that the mixture learns around a strong point
+        model (gradient-boosted trees, say). It sees the user's X, y and
+        weights; on the training rows its predictions come from
+        5-fold cross-fitting, so no row is predicted by a model that saw it,
+        and a copy fitted on all rows (``point_regressor_``) predicts
+        afterwards: 6 fits of it per fit. "auto": a
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor` for one
+        target, 3 or more features and 100 or more rows, else none.
     point_estimate : {"mean", "mode", "median"}, default="mean"
         What :meth:`predict` returns: the conditional mean, the highest mode
         of the predicted mixture (found by mean-shift from every component
@@ -158,7 +154,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         fit. Training parameters (``max_iter``, ``learning_rate_init``, ...)
         take their current values; changing the architecture
         (``n_components``, ``covariance_type``, ``hidden_layer_sizes``,
-        ``activation``, ``n_members``) is an error. See also :meth:`partial_fit`.
+        ``activation``, ``n_members``, ``point_regressor``) is an error. A
+        point model is cross-fitted again, with the folds and seeds of the
+        first fit. See also :meth:`partial_fit`.
     callbacks : list of skorch Callback or of (str, Callback), default=None
         More skorch callbacks (checkpointing, logging, a schedule of your
         own, ...), run after skmdn's own in every ``fit``. Each fit works on
@@ -206,6 +204,10 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         Input standardization.
     input_map_ : InputMap or None
         The fitted quantile map of ``input_transform="quantile"``.
+    point_regressor_ : regressor or None
+        The point model fitted on all training rows (None without one).
+    point_mean_, point_scale_ : ndarray of shape (`n_outputs_`,) or None
+        Standardization of the point model's columns (None without one).
     x_median_ : ndarray of shape (`n_features_in_`,)
         Medians of the training inputs (the plots' default reference row).
     y_mean_, y_scale_ : ndarray of shape (`n_outputs_`,)
@@ -241,6 +243,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     n_members = 1
     input_embedding = None
     n_threads = None
+    point_regressor = None
     train_dtype = "float64"  # what models pickled before the parameter trained in
 
     def __init__(
@@ -248,7 +251,8 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         activation="tanh", n_members="auto", alpha=0.0, batch_size="auto", learning_rate_init="auto",
         max_iter=1000, early_stopping="auto", validation_fraction=0.1, n_iter_no_change="auto",
         tol=1e-4, lr_schedule="plateau", ema_decay=0.99, input_noise="auto", target_noise="auto",
-        input_transform="standard", input_embedding="auto", point_estimate="mean", device="cpu",
+        input_transform="standard", input_embedding="auto", point_regressor=None,
+        point_estimate="mean", device="cpu",
         train_dtype="auto", n_threads=None, random_state=None, verbose=0, warm_start=False,
         callbacks=None,
     ):
@@ -271,6 +275,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         self.target_noise = target_noise
         self.input_transform = input_transform
         self.input_embedding = input_embedding
+        self.point_regressor = point_regressor
         self.point_estimate = point_estimate
         self.device = device
         self.train_dtype = train_dtype
@@ -288,11 +293,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
 
     # ------------------------------------------------------------------- fit
     def _training_plan(self, n_samples, n_features, n_targets, single_pass, n_members=None):
-        """The :class:`~skmdn._plan.TrainingPlan` of this fit (a hook for subclasses).
-
-        ``n_members``, when given, replaces the parameter (a continued fit
-        keeps the ensemble size that ``"auto"`` chose before).
-        """
+        """This fit's :class:`~skmdn._plan.TrainingPlan` (a hook); ``n_members`` replaces "auto"."""
         params = {name: getattr(self, name) for name in PLAN_PARAMETERS}
         if n_members is not None:
             params["n_members"] = n_members
@@ -305,8 +306,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         """Keyword arguments of the :class:`~skmdn._module.MDNModule` (a hook for subclasses)."""
         return dict(
             n_features=n_features, n_targets=self.n_outputs_, n_components=self.n_components,
-            n_members=n_members, covariance_type=self.covariance_type,
-            activation=self.activation,
+            n_members=n_members, covariance_type=self.covariance_type, activation=self.activation,
             input_embedding=resolve_embedding(self.input_embedding, n_members),
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes))
 
@@ -314,10 +314,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     def fit(self, X, y, sample_weight=None):
         """Fit the mixture density network.
 
-        Training stops early with :class:`FloatingPointError` if the loss or
-        the weights stop being finite; the weights of the last finished epoch
-        are kept. Ctrl-C (KeyboardInterrupt) ends training with a warning and
-        keeps the weights of the last finished epoch.
+        A loss or weights that stop being finite raise :class:`FloatingPointError`;
+        Ctrl-C ends training with a warning. Either way the weights of the last
+        finished epoch are kept.
 
         Parameters
         ----------
@@ -345,9 +344,11 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         """Train for one epoch on ``(X, y)``, continuing from the current weights.
 
         For data that arrive in chunks or do not fit in memory. The first call
-        sets the input and target standardization from its chunk, so make it
-        representative. Every call runs one plain epoch: no validation split,
-        early stopping or learning-rate schedule. ``max_iter`` is ignored.
+        sets the input and target standardization, and cross-fits a
+        ``point_regressor`` (never "auto"), on its chunk, so make it
+        representative; later calls use that point model as it is. Every call
+        runs one plain epoch: no validation split, early stopping or
+        learning-rate schedule. ``max_iter`` is ignored.
 
         Parameters
         ----------
@@ -365,85 +366,34 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
 
     def _fit(self, X, y, sample_weight, keep, epochs):
         """Fit from scratch (``keep=False``) or continue; ``epochs=1`` for partial_fit."""
-        check_numeric_frame(X)
-        check_finite_target(y)
-        X, y = validate_data(
-            self, X, y, reset=not keep, multi_output=True, y_numeric=True,
-            dtype=[np.float64, np.float32],
-        )
-        sample_weight = normalized_sample_weight(sample_weight, X)
-        y2 = y.reshape(len(y), -1).astype(np.float64, copy=False)
-        if keep and y2.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {y2.shape[1]} targets, but this MDNRegressor was fitted with "
-                f"{self.n_outputs_}."
-            )
-        extra_callbacks = user_callbacks(self.callbacks)
-        # partial_fit keeps a plain net between calls; anything else is rebuilt
-        # from the current parameters (and, with keep, continues the old weights).
+        X, y, y2, sample_weight, user_weight = fit_data(self, X, y, sample_weight, keep)
         single_pass = epochs is not None
         # A continued fit keeps the ensemble size that "auto" chose: its network's.
         kept = self.net_.module_.n_members if keep and self.n_members == "auto" else None
         plan = self._training_plan(len(X), X.shape[1], y2.shape[1], single_pass, kept)
         keys = row_keys(X, y2) if plan.input_noise or plan.target_noise else None  # raw rows
+        # partial_fit keeps a plain net between calls; anything else is rebuilt
+        # from the current parameters (and, with keep, continues the old weights).
         reuse = keep and single_pass and is_plain(self.net_)
         device = self.device_ if reuse else resolve_device(self.device)
+        seed = seed_from(self.random_state)
         if not keep:
             check_target_varies(y2, sample_weight)
             check_integer_target(y2, plan.target_noise)
             self._y_1d = y.ndim == 1
             self.n_outputs_ = y2.shape[1]
-            self.x_median_ = np.median(X, axis=0).astype(np.float64)
-            self.input_map_ = InputMap(X) if self.input_transform == "quantile" else None
-            self.x_mean_, self.x_scale_ = standardization(
-                map_inputs(self.input_map_, X).astype(np.float64), sample_weight)
+            fit_input_map(self, X, sample_weight)
             self.y_mean_, self.y_scale_ = standardization(y2, sample_weight)
-        train_dtype = _TORCH_DTYPES[np.dtype(plan.dtype)]
+        point = fit_point_columns(self, X, y2, user_weight, plan.point_model, seed, keep,
+                                  single_pass)
+        inputs = network_inputs(self, X, point)
         data = TensorBatches.from_arrays(
-            network_inputs(self, X), (y2 - self.y_mean_) / self.y_scale_,
-            sample_weight, device=device, dtype=train_dtype, keys=keys)
-        seed = seed_from(self.random_state)
-        cuda = [device.index or 0] if device.type == "cuda" else []
+            inputs, (y2 - self.y_mean_) / self.y_scale_, sample_weight, device=device,
+            dtype=getattr(torch, plan.dtype), keys=keys)
         done_before = self.n_iter_ if keep else 0
-        offset = float(np.sum(np.log(self.y_scale_)))  # standardized NLL -> nats in y's units
-        try:
-            with torch.random.fork_rng(devices=cuda):
-                torch.manual_seed(seed)
-                if not reuse:
-                    architecture = self._architecture(X.shape[1], plan.n_members)
-                    net = build_net(
-                        plan, architecture=architecture,
-                        learning_rate=plan.learning_rate,
-                        weight_decay=self.alpha, validation_fraction=self.validation_fraction,
-                        device=device, seed=seed, verbose=self.verbose, callbacks=extra_callbacks)
-                    net.initialize()
-                    net.module_.to(train_dtype)
-                    net.initialize_optimizer()
-                    if keep:
-                        continue_training(self.net_, net)
-                    self.net_ = net
-                    self.device_ = device
-                    self.n_members_ = plan.n_members
-                    self.input_embedding_ = architecture.get("input_embedding")
-                    if self.verbose:
-                        print("Losses below are mean NLLs of the standardized targets; add "
-                              f"{offset:.4f} for nats in the units of y.")
-                threads = thread_count(self.n_threads, self.net_.module_, plan.batch_size,
-                                       training=True)
-                with limited_threads(threads, device):
-                    set_dtype(self.net_, train_dtype)
-                    try:
-                        self.net_.partial_fit(data, None, epochs=epochs)
-                    finally:
-                        # Inference runs in float64, where row-by-row and batched
-                        # predictions agree to rounding.
-                        set_dtype(self.net_, torch.float64)
-        finally:
-            if hasattr(self, "net_"):
-                (self.loss_curve_, self.validation_scores_, self.best_epoch_,
-                 self.best_validation_score_) = learning_curves(
-                    self.net_, offset, plan.validate)
-                self.n_iter_ = len(self.loss_curve_)
+        train_network(self, plan, data, n_inputs=inputs.shape[1], keep=keep, reuse=reuse,
+                      device=device, seed=seed, epochs=epochs,
+                      callbacks=user_callbacks(self.callbacks))
         if message := convergence_message(plan, self.n_iter_ - done_before, self.max_iter):
             warnings.warn(message, ConvergenceWarning, stacklevel=4)
         return self

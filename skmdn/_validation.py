@@ -10,11 +10,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._module import ACTIVATIONS, COVARIANCE_TYPES
-
 
 #: ``MDNRegressor._parameter_constraints``: the type and range of every parameter.
 PARAMETER_CONSTRAINTS = {
@@ -37,6 +36,7 @@ PARAMETER_CONSTRAINTS = {
     "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
     "input_transform": [StrOptions({"standard", "quantile"})],
     "input_embedding": [StrOptions({"auto", "periodic"}), None],
+    "point_regressor": [HasMethods(["fit", "predict"]), StrOptions({"auto"}), None],
     "point_estimate": [StrOptions({"mean", "mode", "median"})],
     "device": [str, torch.device],
     "train_dtype": [StrOptions({"auto", "float32", "float64"})],
@@ -303,6 +303,46 @@ def standardization(a, weights=None):
     tiny = np.finfo(np.float64).tiny ** 0.25
     scale = np.where((scale > tiny * np.maximum(1.0, np.abs(loc))) & np.isfinite(scale), scale, 1.0)
     return loc, scale
+
+
+def fit_data(estimator, X, y, sample_weight, keep):
+    """The validated training data of a ``fit`` or ``partial_fit`` call.
+
+    Parameters
+    ----------
+    estimator : MDNRegressor
+    X, y, sample_weight
+        As given to ``fit``.
+    keep : bool
+        Whether the call continues a fitted model (its features and targets
+        must match).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float64 or float32
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+    y2 : ndarray of shape (n_samples, n_targets), float64
+    sample_weight : ndarray of shape (n_samples,) or None
+        Scaled to mean 1.
+    user_weight : ndarray of shape (n_samples,) or None
+        As the user gave them (for the point model).
+    """
+    check_numeric_frame(X)
+    check_finite_target(y)
+    X, y = validate_data(
+        estimator, X, y, reset=not keep, multi_output=True, y_numeric=True,
+        dtype=[np.float64, np.float32],
+    )
+    weight = normalized_sample_weight(sample_weight, X)
+    if sample_weight is not None:  # validated above
+        sample_weight = np.asarray(sample_weight, dtype=np.float64).reshape(len(X))
+    y2 = y.reshape(len(y), -1).astype(np.float64, copy=False)
+    if keep and y2.shape[1] != estimator.n_outputs_:
+        raise ValueError(
+            f"y has {y2.shape[1]} targets, but this MDNRegressor was fitted with "
+            f"{estimator.n_outputs_}."
+        )
+    return X, y, y2, weight, sample_weight
 
 
 def check_single_pass(early_stopping):

@@ -10,6 +10,8 @@
 * :func:`continue_training` carries weights, optimizer moments and history
   over to a fresh net (``warm_start`` and ``partial_fit``); :func:`set_dtype`
   casts a net between its training and inference dtypes.
+* :func:`train_network` builds or continues an estimator's net and trains it
+  by the plan, under the thread rule.
 """
 
 from ._build import FUSED_ADAM, OWN_CALLBACKS, build_net, user_callbacks
@@ -17,9 +19,11 @@ from ._callbacks import MAX_LOSS, DiagonalWarmup, DivergenceGuard, QuietPrintLog
 from ._net import (
     GUARD_NAME, BatchHistory, GuardedNet, continue_training, is_plain, learning_curves, set_dtype,
 )
+from ._run import train_network
 
 __all__ = [
     "FUSED_ADAM", "GUARD_NAME", "MAX_LOSS", "OWN_CALLBACKS", "BatchHistory", "DiagonalWarmup",
     "DivergenceGuard", "GuardedNet", "QuietPrintLog", "WeightAveraging", "build_net",
-    "continue_training", "is_plain", "learning_curves", "set_dtype", "user_callbacks",
+    "continue_training", "is_plain", "learning_curves", "set_dtype", "train_network",
+    "user_callbacks",
 ]
