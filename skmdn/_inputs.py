@@ -131,5 +131,6 @@ def network_inputs(estimator, X, point=None):
     if model is None:
         return inputs
     if point is None:
-        point = predict_columns(model, X, estimator.n_outputs_)
+        point = predict_columns(model, X, estimator.n_outputs_,
+                                getattr(estimator, "n_threads", None))
     return np.hstack([inputs, (point - estimator.point_mean_) / estimator.point_scale_])

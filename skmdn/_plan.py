@@ -83,6 +83,9 @@ AUTO_EMBEDDING_ENSEMBLE = "periodic"
 #: INFER_WORK_PER_THREAD per chunk.
 TRAIN_WORK_PER_THREAD = 10_000_000
 INFER_WORK_PER_THREAD = 1_000_000
+#: The point model's own libraries (OpenMP, BLAS) get one thread per
+#: POINT_ROWS_PER_THREAD rows it fits or predicts, within [1, current].
+POINT_ROWS_PER_THREAD = 20_000
 
 #: ``train_dtype="auto"``: float32 from AUTO_MIN_SAMPLES rows on, float64
 #: below. Inputs and targets are standardized in float64 before the cast, so

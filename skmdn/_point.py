@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
 from ._data import _mix32, row_keys
+from ._threads import limited_pools, point_thread_count
 from ._validation import standardization
 
 #: Folds of the cross-fit (as ``cross_val_predict``'s default): every fit
@@ -127,12 +128,17 @@ def fold_ids(keys, sample_weight, n_folds, seed):
     return folds
 
 
-def predict_columns(model, X, n_outputs):
-    """The point model's predictions as an array of shape (n_samples, n_outputs), float64."""
-    return np.asarray(model.predict(X), dtype=np.float64).reshape(len(X), n_outputs)
+def predict_columns(model, X, n_outputs, n_threads=None):
+    """The point model's predictions as an array of shape (n_samples, n_outputs), float64.
+
+    Under the thread limit of :func:`~skmdn._threads.point_thread_count`.
+    """
+    with limited_pools(point_thread_count(n_threads, len(X))):
+        pred = model.predict(X)
+    return np.asarray(pred, dtype=np.float64).reshape(len(X), n_outputs)
 
 
-def cross_fit(point_regressor, X, y, sample_weight, seed, verbose=0):
+def cross_fit(point_regressor, X, y, sample_weight, seed, verbose=0, n_threads=None):
     """Out-of-fold predictions on the training rows, and the point model fitted on all of them.
 
     Parameters
@@ -147,6 +153,8 @@ def cross_fit(point_regressor, X, y, sample_weight, seed, verbose=0):
     seed : int
         Seeds the folds and the point model.
     verbose : int, default=0
+    n_threads : int or None, default=None
+        The estimator's parameter: threads of the point model's libraries.
 
     Returns
     -------
@@ -168,12 +176,13 @@ def cross_fit(point_regressor, X, y, sample_weight, seed, verbose=0):
         print(f"Cross-fitting the point regressor {type(base).__name__} on {n_folds} folds "
               f"of {len(y)} rows ...", flush=True)
     out = np.empty((len(y), n_outputs))
-    for fold in range(n_folds):
-        held = folds == fold
-        rest = {k: v[~held] for k, v in kwargs.items()}
-        model = clone(base).fit(X[~held], target[~held], **rest)
-        out[held] = predict_columns(model, X[held], n_outputs)
-    model = clone(base).fit(X, target, **kwargs)
+    with limited_pools(point_thread_count(n_threads, len(y))):
+        for fold in range(n_folds):
+            held = folds == fold
+            rest = {k: v[~held] for k, v in kwargs.items()}
+            model = clone(base).fit(X[~held], target[~held], **rest)
+            out[held] = np.asarray(model.predict(X[held]), np.float64).reshape(-1, n_outputs)
+        model = clone(base).fit(X, target, **kwargs)
     if verbose:
         print(f"Point regressor: {n_folds + 1} fits in {time.perf_counter() - start:.1f} s.",
               flush=True)
@@ -224,7 +233,8 @@ def fit_point_columns(estimator, X, y, sample_weight, use_point, seed, keep, sin
         base = (auto_point_model() if isinstance(estimator.point_regressor, str)
                 else estimator.point_regressor)
         point, estimator.point_regressor_ = cross_fit(
-            base, X, y, sample_weight, estimator._point_seed, estimator.verbose)
+            base, X, y, sample_weight, estimator._point_seed, estimator.verbose,
+            estimator.n_threads)
         return point
     estimator._point_spec = spec
     estimator.point_regressor_ = estimator.point_mean_ = estimator.point_scale_ = None
@@ -234,6 +244,7 @@ def fit_point_columns(estimator, X, y, sample_weight, use_point, seed, keep, sin
             else estimator.point_regressor)
     estimator._point_seed = int(_mix32(seed ^ 0x2545F491)) & 0x7FFFFFFF
     point, estimator.point_regressor_ = cross_fit(
-        base, X, y, sample_weight, estimator._point_seed, estimator.verbose)
+        base, X, y, sample_weight, estimator._point_seed, estimator.verbose,
+            estimator.n_threads)
     estimator.point_mean_, estimator.point_scale_ = standardization(point, sample_weight)
     return point

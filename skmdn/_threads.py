@@ -7,6 +7,12 @@ slower. So ``fit``, ``partial_fit`` and the predictive methods run under
 :func:`limited_threads`, with the count of the thread rule
 (:func:`~skmdn._plan.auto_threads`) or of the ``n_threads`` parameter.
 
+The point model of ``point_regressor`` computes in libraries of its own
+(OpenMP in scikit-learn's gradient boosting, BLAS in linear models): its fits
+and predictions run under :func:`limited_pools`, threadpoolctl's limit (the
+way scikit-learn limits them), with one thread per
+:data:`~skmdn._plan.POINT_ROWS_PER_THREAD` rows, or ``n_threads``.
+
 The setting is process-wide in torch (each thread also keeps its own OpenMP
 copy of it). Concurrent skmdn calls under a threading backend share one
 record of the setting they found: every call lowers it for itself, and the
@@ -18,12 +24,16 @@ import threading
 from contextlib import contextmanager
 
 import torch
+from threadpoolctl import ThreadpoolController
 
-from ._plan import INFER_WORK_PER_THREAD, TRAIN_WORK_PER_THREAD, auto_threads
+from ._plan import (
+    INFER_WORK_PER_THREAD, POINT_ROWS_PER_THREAD, TRAIN_WORK_PER_THREAD, auto_threads,
+)
 
 _lock = threading.Lock()
 _active = 0  # calls inside limited_threads that changed the setting
 _original = None  # the setting the first of them found
+_controller = None  # threadpoolctl's view of the loaded libraries, made once
 
 
 def work_per_row(module):
@@ -99,3 +109,24 @@ def limited_threads(count, device=None):
         with _lock:
             _active -= 1
             torch.set_num_threads(_original if _active == 0 else before)
+
+
+def point_thread_count(n_threads, rows):
+    """Threads for the point model's libraries on ``rows`` rows (``n_threads``, or the rule)."""
+    if n_threads is not None:
+        return int(n_threads)
+    return auto_threads(rows, POINT_ROWS_PER_THREAD, torch.get_num_threads())
+
+
+@contextmanager
+def limited_pools(count):
+    """Run the block with the OpenMP and BLAS pools that threadpoolctl finds limited to ``count``.
+
+    threadpoolctl puts the previous limits back afterwards, also when the
+    block raises.
+    """
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    with _controller.limit(limits=int(count)):
+        yield

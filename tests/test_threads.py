@@ -6,7 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
+from sklearn.base import BaseEstimator, RegressorMixin
 from skorch.callbacks import Callback
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skmdn import MDNRegressor
 from skmdn._plan import INFER_WORK_PER_THREAD, TRAIN_WORK_PER_THREAD, auto_threads
@@ -180,3 +182,29 @@ def test_a_fit_that_ends_last_puts_back_the_first_setting(two_threads):
     t.join()
     assert fresh == [4]
     assert torch.get_num_threads() == 4
+
+
+class PoolSpy(RegressorMixin, BaseEstimator):
+    """A mean predictor that records the BLAS and OpenMP thread limits it runs under."""
+
+    def fit(self, X, y):
+        self.seen_ = {lib["num_threads"] for lib in threadpool_info()}
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        type(self).predict_seen = {lib["num_threads"] for lib in threadpool_info()}
+        return np.full(len(X), self.mean_)
+
+
+def test_the_point_model_runs_under_a_pool_limit_that_is_put_back(two_threads):
+    X, y = _data()
+    with threadpool_limits(limits=2):
+        model = MDNRegressor(point_regressor=PoolSpy(), n_members=1, max_iter=2, random_state=0)
+        model.fit(X, y)
+        assert model.point_regressor_.seen_ == {1}  # 120 rows: one thread
+        model.predict(X)
+        assert PoolSpy.predict_seen == {1}
+        assert {lib["num_threads"] for lib in threadpool_info()} == {2}
+        model.set_params(n_threads=2).fit(X, y)
+        assert model.point_regressor_.seen_ == {2}

@@ -137,52 +137,73 @@ def record(args):
 
 
 # ------------------------------------------------------------------ simulate
-def kept_epoch(valid, patience_fn, tol=1e-4):
-    """(stop epoch, kept epoch), 1-based, of skorch's EarlyStopping with a patience rule.
+def kept_epoch(valid, patience_fn, tol=1e-4, keep="threshold"):
+    """(stop epoch, kept epoch), 1-based, of an early-stopping rule run on a validation curve.
 
     ``patience_fn(best_epoch)`` gives the patience while ``best_epoch`` is the
-    best so far; the run stops after more than that many epochs without an
-    improvement of ``tol``, or at the end of the recorded curve.
+    best so far (by improvements of more than ``tol``, as skorch's
+    ``EarlyStopping``); the run stops after that many epochs without one, or
+    at the end of the recorded curve. ``keep="threshold"`` keeps that best
+    epoch (skorch's ``load_best``); ``keep="lowest"`` the lowest validation
+    loss seen up to the stop.
     """
     best, best_epoch, since = math.inf, 0, 0
+    stop = len(valid)
     for epoch, loss in enumerate(valid, 1):
         if loss < best - tol:
             best, best_epoch, since = loss, epoch, 0
         else:
             since += 1
         if since >= patience_fn(best_epoch):
-            return epoch, best_epoch
-    return len(valid), best_epoch
+            stop = epoch
+            break
+    if keep == "lowest":
+        best_epoch = int(np.argmin(valid[:stop])) + 1
+    return stop, best_epoch
+
+
+#: Rules simulated: name -> (patience as a function of (best epoch, today's patience), tol, keep).
+RULES = {
+    "today": (lambda b, p: p, 1e-4, "threshold"),
+    "P=50": (lambda b, p: min(p, 50), 1e-4, "threshold"),
+    "P=70": (lambda b, p: min(p, 70), 1e-4, "threshold"),
+    "P=max(35,b/2)": (lambda b, p: min(p, max(35, math.ceil(b / 2))), 1e-4, "threshold"),
+    "P=max(50,b/2)": (lambda b, p: min(p, max(50, math.ceil(b / 2))), 1e-4, "threshold"),
+    "P=max(35,b)": (lambda b, p: min(p, max(35, b)), 1e-4, "threshold"),
+    "tol=1e-3": (lambda b, p: p, 1e-3, "threshold"),
+    "tol=1e-3,lowest": (lambda b, p: p, 1e-3, "lowest"),
+    "tol=3e-3,lowest": (lambda b, p: p, 3e-3, "lowest"),
+    "tol=1e-3,P=70,low": (lambda b, p: min(p, 70), 1e-3, "lowest"),
+    "tol=1e-3,P=max(35,b/2),low": (lambda b, p: min(p, max(35, math.ceil(b / 2))), 1e-3,
+                                   "lowest"),
+}
 
 
 def simulate(args):
     recs = [json.loads(line) for line in Path(args.out).open()]
     recs = [r for r in recs if r["label"] == args.label]
-    rules = {"today": None}
-    for f in (0.25, 0.5, 1.0):
-        for lo in (10, 20, 30):
-            rules[f"max({lo}, {f}*best)"] = (lo, f)
     groups = sorted({r["task"] for r in recs})
-    print(f"{'rule':22s} " + " ".join(f"{g[:12]:>26s}" for g in groups))
-    for rule, spec in rules.items():
-        cells = []
+    width = 22
+    print(f"{'rule':28s} " + " ".join(f"{g[:width]:>{width}s}" for g in groups)
+          + "   epochs run / today's, all")
+    for rule, (patience, tol, keep) in RULES.items():
+        cells, run, ran = [], 0, 0
         for g in groups:
-            rows = [r for r in recs if r["task"] == g]
             d_nll, frac = [], []
-            for r in rows:
+            for r in (r for r in recs if r["task"] == g):
                 today = len(r["valid"]) - r["best_epoch"]  # the patience it ran with
-                if spec is None:
-                    stop, kept = len(r["valid"]), r["best_epoch"]
-                else:
-                    lo, f = spec
-                    cap = max(today, 1)
-                    stop, kept = kept_epoch(r["valid"], lambda b: min(cap, max(lo, math.ceil(f * b))))
+                stop, kept = kept_epoch(r["valid"], lambda b: patience(b, today), tol, keep)
+                kept = min(kept, len(r["test"]))  # the stopping epoch itself is not recorded
                 d_nll.append(r["test"][kept - 1] - r["test"][r["best_epoch"] - 1])
                 frac.append(stop / len(r["valid"]))
+                run += stop
+                ran += len(r["valid"])
             d = np.asarray(d_nll)
             se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-            cells.append(f"{d.mean():+.4f}±{se:.4f} {np.mean(frac):4.2f}")
-        print(f"{rule:22s} " + " ".join(f"{c:>26s}" for c in cells))
+            cells.append(f"{d.mean():+.3f}±{se:.3f} {np.mean(frac):4.2f}")
+        print(f"{rule:28s} " + " ".join(f"{c:>{width}s}" for c in cells) + f"   {run / ran:.2f}")
+    print("Each cell: mean paired change of the test NLL against today's rule (± its standard "
+          "error) and the mean share of today's epochs run.")
 
 
 def main(argv=None):
