@@ -5,6 +5,8 @@ Run from the repository root::
     python benchmarks/speed.py            # the full table (a few minutes on 2 cores)
     python benchmarks/speed.py --quick    # smaller sizes, for a smoke test
     python benchmarks/speed.py --device cuda   # the device table of device_speed.py
+    python benchmarks/speed.py --only defaults catboost threads --uci PATH/TO/uci \
+        --baseline PATH/TO/earlier/checkout   # default fits (speed_defaults.py)
 
 Everything is measured in one run and side by side: the training candidates
 are run in turns (skmdn, hand loop, hand loop with skmdn's optimizer, skpro),
@@ -224,8 +226,11 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-skpro", action="store_true")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--only", choices=["train", "infer", "memory", "scaling", "device"],
-                   nargs="*")
+    p.add_argument("--only", choices=["train", "infer", "memory", "scaling", "device",
+                                      "defaults", "catboost", "threads"], nargs="*")
+    p.add_argument("--uci", help="folder of the UCI data sets (defaults, catboost, threads)")
+    p.add_argument("--baseline", help="another checkout of skmdn to time the defaults against")
+    p.add_argument("--splits", type=int, default=5, help="UCI splits or seeds of the defaults")
     p.add_argument("--device", help="run the device table (device_speed.py) on this device")
     p.add_argument("--memory-probe", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -257,6 +262,15 @@ def main():
 
         device_table(args.device or "cpu", n=20_000 if args.quick else 200_000,
                      repeats=1 if args.quick else 2)
+    if only & {"defaults", "catboost", "threads"}:
+        import speed_defaults
+
+        if "defaults" in only:
+            speed_defaults.defaults_table(args.uci, args.baseline, args.splits)
+        if "catboost" in only:
+            speed_defaults.catboost_table(args.uci)
+        if "threads" in only:
+            speed_defaults.threads_table(args.uci)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 

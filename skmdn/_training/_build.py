@@ -15,6 +15,11 @@ from ._net import GuardedNet
 #: parameter tensor); on the CPU it exists from torch 2.4 on.
 FUSED_ADAM = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
 
+#: Validation rows scored per forward pass: the whole split in one pass up
+#: to this many rows (its loss is the same mean; one pass costs less than
+#: several of the training batch size).
+VALID_BATCH_MAX = 4096
+
 #: The names of skmdn's own callbacks, in the order they run.
 OWN_CALLBACKS = ("weight_averaging", "stopping", "lr_schedule", "diagonal_warmup")
 
@@ -143,6 +148,7 @@ def build_net(plan, *, architecture, learning_rate, weight_decay, validation_fra
         iterator_train__n_members=(
             architecture.get("n_members", 1) if plan.member_shuffles else 1),
         iterator_valid=BatchIterator,
+        iterator_valid__batch_size=max(plan.batch_size, min(plan.n_valid, VALID_BATCH_MAX)),
         train_split=SeededSplit(validation_fraction, seed) if plan.validate else None,
         callbacks=_own_callbacks(plan, verbose) + [
             cb if name is None else (name, cb) for name, cb in callbacks

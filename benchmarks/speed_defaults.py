@@ -1,0 +1,176 @@
+"""Default fits, timed: against an earlier checkout, against CatBoost, and under the thread rule.
+
+Run through ``benchmarks/speed.py`` on a quiet machine::
+
+    python benchmarks/speed.py --only defaults --uci PATH/TO/uci --baseline PATH/TO/other/checkout
+    python benchmarks/speed.py --only catboost --uci PATH/TO/uci
+    python benchmarks/speed.py --only threads --uci PATH/TO/uci
+
+Every fit runs in a fresh interpreter (``--worker``), which imports skmdn from
+the checkout it is given, fits once on a few rows to load its libraries, and
+then times one default fit. The candidates run in turns, task after task, so a
+change in the machine's load falls on all of them alike. ``threads`` also runs
+every pair once more with a busy neighbour: a second process spinning a pure
+Python loop on the machine.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+#: The UCI sets below 2,000 rows, where the default is an ensemble.
+SMALL_UCI = ("bostonHousing", "concrete", "energy", "wine-quality-red", "yacht")
+
+
+def _data(task, uci):
+    """(X, y, X_test, y_test, params) of a task: ``uci:NAME:SPLIT``, ``demo:SEED``, ``big:SEED``."""
+    kind, *rest = task.split(":")
+    if kind == "uci":
+        sys.path.insert(0, str(HERE))
+        from uci_data import load_uci
+
+        X, X_test, y, y_test = load_uci(rest[0], int(rest[1]), uci)
+        return X, y, X_test, y_test, {}
+    if kind == "demo":  # the quick start's fit: the inverted sinusoid, 4000 rows, K = 5
+        from skmdn.datasets import make_inverted_sinusoid
+
+        X, y = make_inverted_sinusoid(4000, random_state=int(rest[0]))
+        X_test, y_test = make_inverted_sinusoid(20000, random_state=1000 + int(rest[0]))
+        return X, y, X_test, y_test, {"n_components": 5}
+    if kind == "big":  # where threads should help: 3 x 256 ReLU, batch 4096, 100k rows
+        rng = np.random.default_rng(int(rest[0]))
+        X = rng.normal(size=(100_000, 16))
+        y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.3 * rng.normal(size=len(X))
+        params = {"hidden_layer_sizes": (256, 256, 256), "activation": "relu",
+                  "batch_size": 4096, "max_iter": 5, "early_stopping": False, "n_members": 1}
+        return X, y, X[:1000], y[:1000], params
+    raise ValueError(task)
+
+
+def worker(code, task, uci, extra):
+    """In a fresh process: time one fit of ``task`` with skmdn from ``code`` (or CatBoost)."""
+    if code != "catboost":
+        sys.path.insert(0, code)
+    import warnings
+
+    warnings.simplefilter("ignore")
+    X, y, X_test, y_test, params = _data(task, uci)
+    params.update(extra)
+    if code == "catboost":
+        from catboost import CatBoostRegressor
+
+        def make():
+            return CatBoostRegressor(loss_function="RMSEWithUncertainty", verbose=False,
+                                     random_seed=0, allow_writing_files=False)
+    else:
+        from skmdn import MDNRegressor
+
+        def make():
+            return MDNRegressor(random_state=0, **params)
+    make().set_params(**({"iterations": 5} if code == "catboost" else {"max_iter": 2})).fit(
+        X[:300], y[:300])  # load the libraries
+    start = time.perf_counter()
+    model = make().fit(X, y)
+    seconds = time.perf_counter() - start
+    out = {"seconds": seconds}
+    if code != "catboost":
+        out.update(n_iter=model.n_iter_, best_epoch=model.best_epoch_,
+                   nll=-float(np.mean(model.score_samples(X_test, y_test))))
+    print("RESULT " + json.dumps(out))
+
+
+def run(code, task, uci, extra=None):
+    """One worker; its result dict."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", str(code), task, str(uci), json.dumps(extra or {})],
+        capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-3000:])
+    return json.loads(proc.stdout.rsplit("RESULT ", 1)[1])
+
+
+def _row(label, results):
+    s = [r["seconds"] for r in results]
+    return f"   {label:<34s} {np.mean(s):7.2f} s"
+
+
+def defaults_table(uci, baseline, splits=5):
+    """Default fit time of this checkout against ``baseline``, in turns, with the epochs and NLL."""
+    tasks = ([f"uci:{name}:{s}" for name in ("concrete", "bostonHousing") for s in range(splits)]
+             + [f"demo:{s}" for s in range(splits)])
+    print(f"\n== Default fits: this checkout against {baseline} (in turns, fresh processes)")
+    print(f"   {'task':<22s} {'before s':>8s} {'now s':>7s} {'ratio':>6s} {'epochs':>10s} "
+          f"{'NLL before':>10s} {'NLL now':>8s}")
+    ratios = {}
+    for task in tasks:
+        old, new = run(baseline, task, uci), run(ROOT, task, uci)
+        ratio = new["seconds"] / old["seconds"]
+        ratios.setdefault(task.rsplit(":", 1)[0], []).append((old["seconds"], new["seconds"]))
+        print(f"   {task:<22s} {old['seconds']:8.2f} {new['seconds']:7.2f} {ratio:6.2f} "
+              f"{old['n_iter']:>4d}->{new['n_iter']:<4d} {old['nll']:10.3f} {new['nll']:8.3f}",
+              flush=True)
+    for group, pairs in ratios.items():
+        old, new = np.array(pairs).T
+        print(f"   {group:<22s} mean time now / before: {new.sum() / old.sum():.2f} "
+              f"(per task {np.min(new / old):.2f} to {np.max(new / old):.2f})")
+
+
+def catboost_table(uci, splits=1):
+    """Default fit of this checkout against CatBoost's uncertainty mode, both at their defaults."""
+    print("\n== Default fit against CatBoost(loss_function='RMSEWithUncertainty'), both at their "
+          "defaults (in turns, fresh processes)")
+    for name in SMALL_UCI:
+        pairs = []
+        for s in range(splits):
+            cat, mdn = run("catboost", f"uci:{name}:{s}", uci), run(ROOT, f"uci:{name}:{s}", uci)
+            pairs.append((cat["seconds"], mdn["seconds"]))
+        cat, mdn = np.array(pairs).T
+        print(f"   {name:<22s} skmdn {mdn.mean():6.2f} s  CatBoost {cat.mean():6.2f} s  "
+              f"ratio {mdn.sum() / cat.sum():5.2f}", flush=True)
+
+
+def _spin():
+    while True:
+        pass
+
+
+def threads_table(uci):
+    """The thread rule against one thread, quiet and beside a busy process; a large network."""
+    import multiprocessing
+
+    import torch
+
+    print(f"\n== Threads: the default (n_threads=None, torch at {torch.get_num_threads()} "
+          "threads) against n_threads=1 (in turns, fresh processes)")
+    tasks = ["uci:concrete:0", "uci:bostonHousing:0", "demo:0", "big:0"]
+    for busy in (False, True):
+        spinner = None
+        if busy:
+            spinner = multiprocessing.Process(target=_spin, daemon=True)
+            spinner.start()
+        for task in tasks:
+            if busy and task == "big:0":
+                continue
+            one, default = run(ROOT, task, uci, {"n_threads": 1}), run(ROOT, task, uci)
+            print(f"   {'busy' if busy else 'quiet':5s} {task:<22s} one thread "
+                  f"{one['seconds']:7.2f} s  default {default['seconds']:7.2f} s  "
+                  f"default / one {default['seconds'] / one['seconds']:5.2f}", flush=True)
+        if spinner is not None:
+            spinner.terminate()
+    two = run(ROOT, "big:0", uci, {"n_threads": 2})
+    print(f"   quiet big:0 with n_threads=2: {two['seconds']:.2f} s")
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--worker":
+    worker(sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5]))
+elif __name__ == "__main__":
+    print(__doc__)
+    print(os.getloadavg())
