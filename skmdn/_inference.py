@@ -159,6 +159,11 @@ class DistributionPredictions:
     def score_samples(self, X, y=None):
         """Conditional log-density log p(y | x) of each row, in the units of y.
 
+        With a ``point_regressor``, every row's point column comes from the
+        point model fitted on all training rows. On the training rows
+        themselves those predictions are in-sample, better than the
+        cross-fitted ones the network trained on, so score held-out rows.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)

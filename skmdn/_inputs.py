@@ -87,7 +87,7 @@ def map_inputs(input_map, X):
 
 
 def fit_input_map(estimator, X, sample_weight):
-    """Fit the input side's own transform: sets ``x_median_``, ``input_map_``, ``x_mean_``, ``x_scale_``.
+    """Fit the input map and scaling: ``x_median_``, ``input_map_``, ``x_mean_``, ``x_scale_``.
 
     Parameters
     ----------

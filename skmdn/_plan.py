@@ -18,7 +18,8 @@ AUTO_MIN_SAMPLES = 100
 
 #: ``batch_size="auto"`` aims at this many optimizer steps per epoch, within
 #: [AUTO_BATCH_MIN, AUTO_BATCH_MAX] rows per batch. Twenty rather than ten
-#: lowered the UCI test NLL of the small data sets (docs/benchmarks/quality.rst).
+#: lowered the UCI test NLL of the small data sets (docs/benchmarks/evidence.rst,
+#: evidence-batch-size).
 AUTO_BATCHES = 20
 AUTO_BATCH_MIN, AUTO_BATCH_MAX = 32, 200
 #: The same for an ensemble, whose step costs more: about AUTO_BATCHES_ENSEMBLE
@@ -26,12 +27,12 @@ AUTO_BATCH_MIN, AUTO_BATCH_MAX = 32, 200
 #: batches of nearly equal size: n_train // 10 rows per batch leave a last
 #: batch of 0 to 9 rows, and on energy (batches of 62 rows and a last one of 2)
 #: the test NLL over 20 splits was 0.25 nats worse than with 57-row batches
-#: (docs/benchmarks/quality.rst, "The ensemble's batch size").
+#: (docs/benchmarks/evidence.rst, evidence-ensemble-batch-size).
 AUTO_BATCHES_ENSEMBLE = 10
 AUTO_BATCH_MIN_ENSEMBLE = 32
 
 #: ``n_iter_no_change="auto"`` with validation: about this many optimizer steps
-#: of patience, clipped to [MIN, MAX] epochs (measured in docs/benchmarks/quality.rst).
+#: of patience, clipped to [MIN, MAX] epochs (docs/benchmarks/evidence.rst, evidence-patience).
 AUTO_PATIENCE_STEPS = 4000
 AUTO_PATIENCE_MIN, AUTO_PATIENCE_MAX = 50, 200
 #: ``n_iter_no_change="auto"`` without validation: the training NLL of a tiny
@@ -41,8 +42,8 @@ AUTO_PATIENCE_NO_VALIDATION = 10
 #: The ``"auto"`` noise below AUTO_MIN_SAMPLES rows, in standardized units:
 #: without it a default fit on 20 rows scored up to 17 nats per row worse than
 #: an unconditional Gaussian; with it, never more than 1 (benchmarks/tiny_data.py,
-#: docs/benchmarks/quality.rst). From AUTO_MIN_SAMPLES rows, "auto" is no noise:
-#: early stopping takes over.
+#: docs/benchmarks/evidence.rst, evidence-tiny-data). From AUTO_MIN_SAMPLES
+#: rows, "auto" is no noise: early stopping takes over.
 TINY_NOISE = 0.5
 
 #: ``n_members="auto"``: an ensemble of AUTO_MEMBERS networks (TabM's
@@ -51,7 +52,7 @@ TINY_NOISE = 0.5
 #: network otherwise. On the small UCI sets the ensemble lowered the test NLL,
 #: CRPS and RMSE; on larger data its fit costs more than twice one network's;
 #: on the 1-D reference problems (whose error is bias, not variance) it did
-#: not help (docs/benchmarks/quality.rst and speed.rst). Below
+#: not help (docs/benchmarks/evidence.rst, evidence-ensemble). Below
 #: AUTO_MIN_SAMPLES rows the noise regularizes one network.
 AUTO_MEMBERS = 6
 AUTO_MEMBERS_MAX_SAMPLES = 2000
@@ -68,7 +69,8 @@ AUTO_PATIENCE_MAX_ENSEMBLE = 100
 #: ``input_embedding="auto"``: this embedding of the features for an ensemble
 #: (n_members > 1), none for one network. With the default ensemble it lowered
 #: the test NLL of all five small UCI sets and the RMSE of concrete and energy
-#: by 15 % and 20 % (docs/benchmarks/quality.rst); with one network, on the
+#: by 15 % and 20 % (docs/benchmarks/evidence.rst, evidence-embedding); with one
+#: network, on the
 #: 1-D reference problems, it did not help.
 AUTO_EMBEDDING_ENSEMBLE = "periodic"
 
@@ -89,7 +91,7 @@ POINT_ROWS_PER_THREAD = 20_000
 
 #: ``train_dtype="auto"``: float32 from AUTO_MIN_SAMPLES rows on, float64
 #: below. Inputs and targets are standardized in float64 before the cast, so
-#: float32 trains as well and faster (docs/benchmarks/speed.rst); below
+#: float32 trains as well and faster (docs/benchmarks/evidence.rst, evidence-float32); below
 #: AUTO_MIN_SAMPLES rows a fit costs little either way, and float64 keeps it
 #: an exact function of the data (weights and repeated rows agree to 1e-7).
 AUTO_TRAIN_DTYPE = "float32"
@@ -157,8 +159,8 @@ class TrainingPlan:
         Whether each member of an ensemble (``n_members > 1``) draws its own
         shuffle of the training rows, rather than all sharing one. False
         here: own shuffles scored worse on the UCI data measured
-        (docs/benchmarks/quality.rst); a subclass's ``_training_plan`` may
-        turn them on.
+        (docs/benchmarks/evidence.rst, evidence-member-shuffles); a
+        subclass's ``_training_plan`` may turn them on.
 
     Examples
     --------
@@ -288,7 +290,7 @@ def resolve_embedding(input_embedding, n_members):
 
 
 def auto_threads(work, per_thread, available):
-    """Threads the thread rule gives a task of ``work``: one per ``per_thread``, within [1, available].
+    """Threads for a task of ``work``: one per ``per_thread``, within [1, available].
 
     Parameters
     ----------
@@ -311,7 +313,7 @@ def auto_threads(work, per_thread, available):
 
 
 def resolve_train_dtype(train_dtype, n_samples):
-    """``train_dtype`` with "auto" resolved: AUTO_TRAIN_DTYPE from AUTO_MIN_SAMPLES rows, else float64.
+    """``train_dtype`` resolved: AUTO_TRAIN_DTYPE from AUTO_MIN_SAMPLES rows, else float64.
 
     Examples
     --------

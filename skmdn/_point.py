@@ -49,7 +49,7 @@ def describe(point_regressor):
 
 
 def seeded(estimator, seed):
-    """``estimator`` (cloned) with every unset ``random_state``, nested ones included, set to ``seed``."""
+    """A clone of ``estimator`` with every unset ``random_state`` (nested ones too) set to ``seed``."""
     estimator = clone(estimator)
     unset = {name: seed for name, value in estimator.get_params(deep=True).items()
              if (name == "random_state" or name.endswith("__random_state")) and value is None}
@@ -57,7 +57,7 @@ def seeded(estimator, seed):
 
 
 def for_outputs(estimator, n_outputs):
-    """``estimator``, wrapped in ``MultiOutputRegressor`` if it cannot fit ``n_outputs`` > 1 targets."""
+    """``estimator``, in a ``MultiOutputRegressor`` if it cannot fit ``n_outputs`` > 1 targets."""
     if n_outputs > 1 and not estimator.__sklearn_tags__().target_tags.multi_output:
         return MultiOutputRegressor(estimator)
     return estimator

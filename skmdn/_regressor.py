@@ -182,9 +182,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
-        Mean training NLL per epoch, in nats in the units of y (comparable
-        with ``-score_samples(X, y).mean()``). With ``ema_decay`` it is that
-        of the raw weights being optimized.
+        Mean training NLL per epoch, in nats in the units of y, of the raw
+        weights being optimized; with a point model, of the cross-fitted
+        column (``score_samples`` on training rows uses the final one).
     validation_scores_ : list of float or None
         Mean validation log-likelihood per epoch, in the units of y (higher
         is better); NaN for an epoch without validation (partial_fit), None

@@ -273,3 +273,19 @@ def test_pipeline_with_categoricals_in_a_grid_search_over_a_nested_parameter():
     assert best.point_regressor_.max_iter == search.best_params_[
         "mdnregressor__point_regressor__max_iter"]
     assert np.isfinite(search.best_score_)
+
+
+def test_a_model_pickled_before_point_regressor_existed_predicts_and_continues():
+    X, y = _data()
+    model = MDNRegressor(**FAST).fit(X, y)
+    state = model.__getstate__()
+    for key in ("point_regressor", "point_regressor_", "point_mean_", "point_scale_",
+                "_point_spec", "_point_seed"):
+        state.pop(key, None)
+    old = MDNRegressor.__new__(MDNRegressor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old.__setstate__(state)
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    old.set_params(warm_start=True, max_iter=1).fit(X, y)
+    assert old.n_iter_ == model.n_iter_ + 1

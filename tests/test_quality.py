@@ -1,7 +1,7 @@
 """Training quality at small scale: guards against regressions of the defaults.
 
 The full-scale figures live in ``benchmarks/seeds.py`` and ``benchmarks/uci.py``
-(see docs/benchmarks/quality.rst); these tests re-run shrunken versions.
+(see docs/benchmarks/quality.rst and evidence.rst); these tests re-run shrunken versions.
 """
 
 import numpy as np
@@ -12,9 +12,10 @@ from skmdn.datasets import make_inverted_sinusoid, make_robot_arm, robot_arm_for
 
 def test_sinusoid_defaults_close_to_ground_truth():
     # SEEDS.md A at half the training size; truth 1.288 nats, and no 5-component
-    # Gaussian mixture can score below about 1.297 (quality.rst). The bound is the
-    # level the defaults reach (1.355 at this size, 1.350 averaged over six seeds;
-    # quality.rst, "The fast test at n = 2000") plus margin.
+    # Gaussian mixture can score below about 1.297 (evidence.rst,
+    # evidence-mixture-floor). The bound is the level the defaults reach (1.355
+    # at this size, 1.350 averaged over six seeds; evidence.rst,
+    # evidence-fast-test) plus margin.
     X, y = make_inverted_sinusoid(2000, random_state=0)
     X_test, y_test = make_inverted_sinusoid(20000, random_state=1)
     mdn = MDNRegressor(n_components=5, random_state=0).fit(X, y)

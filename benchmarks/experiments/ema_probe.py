@@ -67,8 +67,9 @@ class Probe(Callback):
 
 
 # The built-in average is off (the probe compares raw and averaged weights);
-# BATCH overrides the automatic batch size (the probe tables in quality.rst ran
-# when "auto" was a tenth of the training rows, not a twentieth).
+# BATCH overrides the automatic batch size (the probe tables in evidence.rst,
+# evidence-weight-averaging, ran when "auto" was a tenth of the training rows,
+# not a twentieth).
 batch = int(os.environ["BATCH"]) if "BATCH" in os.environ else "auto"
 m = MDNRegressor(n_components=5, random_state=0, ema_decay=None, batch_size=batch,
                  callbacks=[("probe", Probe())]).fit(X, y)
