@@ -191,7 +191,8 @@ def simulate(args):
         for g in groups:
             d_nll, frac = [], []
             for r in (r for r in recs if r["task"] == g):
-                today = len(r["valid"]) - r["best_epoch"]  # the patience it ran with
+                # The patience it ran with (unknown, and unused, in a fit that ran out of epochs).
+                today = len(r["valid"]) - r["best_epoch"] if r["n_iter"] < 1000 else 10**6
                 stop, kept = kept_epoch(r["valid"], lambda b: patience(b, today), tol, keep)
                 kept = min(kept, len(r["test"]))  # the stopping epoch itself is not recorded
                 d_nll.append(r["test"][kept - 1] - r["test"][r["best_epoch"] - 1])

@@ -8,7 +8,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 
 from .._data import BatchIterator, SeededSplit
 from .._module import MDNModule, MixtureNLLLoss
-from ._callbacks import DiagonalWarmup, WeightAveraging
+from ._callbacks import DiagonalWarmup, ScaledPatience, WeightAveraging
 from ._net import GuardedNet
 
 #: Use torch's fused Adam kernel (a few calls per step instead of about ten per
@@ -80,10 +80,11 @@ def _own_callbacks(plan, verbose):
         # First, so that the average is swapped in before any other
         # callback sees a validation batch.
         callbacks.append(("weight_averaging", WeightAveraging(plan.ema_decay)))
-    callbacks.append(("stopping", EarlyStopping(
-        monitor=plan.monitor, patience=plan.patience, threshold=plan.tol,
-        threshold_mode="abs", load_best=plan.validate, sink=print if verbose else _silent,
-    )))
+    stopping = dict(monitor=plan.monitor, patience=plan.patience, threshold=plan.tol,
+                    threshold_mode="abs", load_best=plan.validate,
+                    sink=print if verbose else _silent)
+    callbacks.append(("stopping", EarlyStopping(**stopping) if plan.patience_factor is None
+                      else ScaledPatience(plan.patience_factor, plan.patience_min, **stopping)))
     if plan.schedule == "plateau":
         callbacks.append(("lr_schedule", LRScheduler(
             ReduceLROnPlateau, monitor=plan.monitor, mode="min", factor=0.5,

@@ -10,6 +10,8 @@
   moving average of the weights.
 * :class:`DiagonalWarmup` holds the correlations of "full" components at zero
   for the first epochs.
+* :class:`ScaledPatience` is skorch's early stopping with a patience that
+  grows with the epoch of the best score.
 * :class:`QuietPrintLog` is skorch's log, which formats nothing when silent.
 """
 
@@ -17,7 +19,7 @@ import math
 import sys
 
 import torch
-from skorch.callbacks import Callback, PrintLog
+from skorch.callbacks import Callback, EarlyStopping, PrintLog
 from skorch.utils import Ansi
 
 #: A mean training NLL above this (nats per row, standardized targets) means
@@ -176,6 +178,49 @@ class WeightAveraging(Callback):
         # The module holds what early stopping restored, or the last
         # validated average; drop the copies.
         self.initialize()
+
+
+class ScaledPatience(EarlyStopping):
+    """skorch's :class:`~skorch.callbacks.EarlyStopping` with a patience that grows with the best epoch.
+
+    Training stops after ``ceil(factor * b)`` epochs without an improvement
+    of ``threshold``, where ``b`` is the epoch of the best score so far,
+    within [``least``, ``patience``]. A fit whose best epoch came early
+    (it overfits soon) stops soon; one that is still improving late waits
+    longer. Otherwise as ``EarlyStopping`` (``load_best`` and the rest).
+
+    Parameters
+    ----------
+    factor : float
+    least : int
+    **kwargs
+        Of ``EarlyStopping``; its ``patience`` is the most.
+
+    Examples
+    --------
+    >>> from skmdn._training import ScaledPatience
+    >>> stop = ScaledPatience(factor=1.5, least=20, patience=60)
+    >>> [stop.patience_at(b) for b in (1, 20, 30, 100)]
+    [20, 30, 45, 60]
+    """
+
+    def __init__(self, factor, least, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+        self.least = least
+        self.most = self.patience
+
+    def patience_at(self, best_epoch):
+        """The patience while ``best_epoch`` is the epoch of the best score."""
+        return int(min(self.most, max(self.least, math.ceil(self.factor * best_epoch))))
+
+    def on_epoch_end(self, net, **kwargs):
+        # This epoch's score decides the best epoch before EarlyStopping
+        # counts the miss (or not) and compares the count with the patience.
+        improved = self._is_score_improved(net.history[-1, self.monitor])
+        best = net.history[-1, "epoch"] if improved else self.best_epoch_
+        self.patience = self.patience_at(best)
+        super().on_epoch_end(net, **kwargs)
 
 
 class DiagonalWarmup(Callback):
