@@ -67,6 +67,44 @@ def hand_loop(X, y, batch_size, epochs, n_components, optimizer=None, seed=0):
     return module
 
 
+def ensemble_table(epochs, repeats):
+    """The default ensemble's training step in skmdn against a hand loop over the same module."""
+    rng = np.random.default_rng(0)
+    n, d, batch, k = 824, 8, 76, 6  # one UCI concrete split: its rows, features and batch
+    X = rng.normal(size=(n, d))
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.3 * rng.normal(size=n)
+    xs = torch.as_tensor((X - X.mean(0)) / X.std(0), dtype=torch.float32)
+    ys = torch.as_tensor((y - y.mean()) / y.std(), dtype=torch.float32).reshape(n, 1)
+
+    def hand():
+        torch.manual_seed(0)
+        module = MDNModule(d, 1, 5, "full", (64, 64), "tanh", n_members=k,
+                           input_embedding="periodic")
+        criterion = MixtureNLLLoss(n_members=k)
+        opt = torch.optim.AdamW(module.parameters(), lr=2e-3, weight_decay=0.0, fused=True)
+        gen = torch.Generator().manual_seed(0)
+        for _ in range(epochs):
+            perm = torch.randperm(n, generator=gen)
+            for start in range(0, n, batch):
+                idx = perm[start : start + batch]
+                opt.zero_grad()
+                criterion(module(xs[idx]), ys[idx]).backward()
+                opt.step()
+
+    def skmdn():
+        MDNRegressor(n_members=k, batch_size=batch, max_iter=epochs, early_stopping=False,
+                     random_state=0).fit(X, y)
+
+    hand(), skmdn()  # warm up
+    best = best_of({"skmdn": skmdn, "hand": hand}, repeats)
+    print(f"\n== Training the default ensemble: n={n}, d={d}, k={k} members with periodic "
+          f"embeddings, batch {batch}, {epochs} epochs, float32 (ms per epoch, best of "
+          f"{repeats}; wall | CPU)")
+    for name, (wall, cpu) in best.items():
+        print(f"   {name:8s} {1000 * wall / epochs:8.2f} | {1000 * cpu / epochs:8.2f}")
+    print(f"   skmdn / hand = {best['skmdn'][0] / best['hand'][0]:.2f} (wall)")
+
+
 def skmdn_fit(X, y, batch_size, epochs, n_components):
     # early_stopping=False: train on every row, as the hand loop does (the
     # default holds out 10% for validation from 100 rows on).
@@ -226,7 +264,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-skpro", action="store_true")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--only", choices=["train", "infer", "memory", "scaling", "device",
+    p.add_argument("--only", choices=["train", "ensemble", "infer", "memory", "scaling", "device",
                                       "defaults", "catboost", "threads"], nargs="*")
     p.add_argument("--uci", help="folder of the UCI data sets (defaults, catboost, threads)")
     p.add_argument("--baseline", help="another checkout of skmdn to time the defaults against")
@@ -241,7 +279,7 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     only = set(args.only or (["device"] if args.device else
-                             ["train", "infer", "memory", "scaling"]))
+                             ["train", "ensemble", "infer", "memory", "scaling"]))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start")
     n = 2000 if args.quick else 20000
@@ -249,6 +287,8 @@ def main():
     if "train" in only:
         training_table(X.astype(dtype), y, 1 if args.quick else args.epochs,
                        1 if args.quick else args.repeats, not args.no_skpro)
+    if "ensemble" in only:
+        ensemble_table(5 if args.quick else 40, 1 if args.quick else args.repeats)
     big = 100_000 if args.quick else 1_000_000
     if "infer" in only:
         inference_table(big, dtype, 1 if args.quick else args.repeats)

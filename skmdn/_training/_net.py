@@ -80,7 +80,9 @@ class GuardedNet(NeuralNet):
 
     def __getstate__(self):
         try:
-            return super().__getstate__()
+            state = super().__getstate__()
+            state.pop("_listeners_cache", None)
+            return state
         except (TypeError, AttributeError, pickle.PicklingError) as exc:
             for name, cb in self.callbacks_ or []:
                 try:
@@ -113,12 +115,23 @@ class GuardedNet(NeuralNet):
             self.history_ = BatchHistory()
         return super().initialize_history()
 
+    def _listeners(self, method_name):
+        """The callbacks that override ``method_name`` (found once per list of callbacks)."""
+        key = (id(self.callbacks_), len(self.callbacks_))
+        cache = self.__dict__.get("_listeners_cache")
+        if cache is None or cache[0] != key:
+            cache = self.__dict__["_listeners_cache"] = (key, {})
+        found = cache[1].get(method_name)
+        if found is None:
+            found = cache[1][method_name] = [
+                cb for _, cb in self.callbacks_ if _overrides(cb, method_name)]
+        return found
+
     def notify(self, method_name, **cb_kwargs):
         """Call ``method_name`` on the net and on every callback that overrides it."""
         getattr(self, method_name)(self, **cb_kwargs)
-        for _, cb in self.callbacks_:
-            if _overrides(cb, method_name):
-                getattr(cb, method_name)(self, **cb_kwargs)
+        for cb in self._listeners(method_name):
+            getattr(cb, method_name)(self, **cb_kwargs)
 
     def train_step(self, batch, **fit_params):
         """One optimizer step: forward, backward, ``optimizer.step()``.
@@ -126,13 +139,17 @@ class GuardedNet(NeuralNet):
         skorch hands the optimizer a closure (for optimizers such as L-BFGS
         that re-evaluate the loss); skmdn's AdamW needs none, so the step is
         taken directly, and ``on_grad_computed`` is only announced when a
-        callback listens for it.
+        callback listens for it. Gradients are reset to None as
+        ``zero_grad(set_to_none=True)`` does.
         """
         if not isinstance(self.optimizer_, torch.optim.AdamW):
             return super().train_step(batch, **fit_params)
-        self._zero_grad_optimizer()
+        # zero_grad(set_to_none=True) without the optimizer's profiling wrapper.
+        for group in self.optimizer_.param_groups:
+            for p in group["params"]:
+                p.grad = None
         step = self.train_step_single(batch, **fit_params)
-        if any(_overrides(cb, "on_grad_computed") for _, cb in self.callbacks_):
+        if self._listeners("on_grad_computed"):
             self.notify("on_grad_computed", named_parameters=TeeGenerator(
                 self.get_all_learnable_params()), batch=batch, training=True)
         self._step_optimizer(None)
