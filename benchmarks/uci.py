@@ -7,7 +7,8 @@ For every data set and standard train/test split, fit one of
   configuration (``MDN_PARAMS`` updated with the JSON, e.g.
   ``'{"n_members": 8}'``) and records it under the method name ``NAME``
   (e.g. ``mdn_k8``), which the report shows as its own row. A
-  ``point_regressor`` there may be ``"auto"`` or a name: ``"hgbr"``
+  ``point_regressor`` there may be ``"auto"`` or a name: ``"auto_model"``
+  (the model "auto" uses, on every data set), ``"hgbr"``
   (``HistGradientBoostingRegressor()``), ``"lightgbm"`` (``LGBMRegressor``)
   or ``"catboost"`` (``CatBoostRegressor``), each at its defaults on one
   thread; the record then also holds the point model's own test RMSE
@@ -164,6 +165,10 @@ def point_model(name):
     """A point regressor named in ``--mdn-params`` (``"auto"`` and None pass through)."""
     if name in (None, "auto"):
         return name
+    if name == "auto_model":  # the model "auto" uses where its rule turns it on
+        from skmdn._point import auto_point_model
+
+        return auto_point_model()
     if name == "hgbr":
         from sklearn.ensemble import HistGradientBoostingRegressor
 
