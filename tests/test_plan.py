@@ -17,9 +17,8 @@ from skmdn._plan import (
     AUTO_PATIENCE_MAX_ENSEMBLE,
     AUTO_PATIENCE_MIN,
     AUTO_PATIENCE_NO_VALIDATION,
+    AUTO_STOP_BASE,
     AUTO_STOP_FACTOR,
-    AUTO_STOP_MAX,
-    AUTO_STOP_MIN,
     PLAN_PARAMETERS,
     TINY_NOISE,
     WARMUP_MAX_EPOCHS,
@@ -126,11 +125,11 @@ def test_auto_patience_is_about_4000_steps_within_50_200(n_train, batch_size, pa
 
 def test_patience_in_the_plan():
     # With validation, "auto" scales the patience with the best epoch, at most
-    # AUTO_STOP_MAX; the base patience of 4000 steps sets the plateau schedule.
-    assert (AUTO_STOP_FACTOR, AUTO_STOP_MIN, AUTO_STOP_MAX) == (1.5, 20, 60)
+    # the base patience of about 4000 steps, which also sets the plateau schedule.
+    assert (AUTO_STOP_BASE, AUTO_STOP_FACTOR) == (40, 0.15)
     p = plan(4000)  # 3600 rows in batches of 180: 20 steps, a base of 200 epochs
-    assert (p.patience, p.patience_factor, p.patience_min, p.plateau_patience) == (
-        60, 1.5, 20, 66)
+    assert (p.patience, p.patience_base, p.patience_factor, p.plateau_patience) == (
+        200, 40, 0.15, 66)
     p = plan(100_000)
     assert (p.patience, p.plateau_patience) == (50, 16)
     # Without validation: a fixed 10 epochs, however much data.
@@ -280,8 +279,8 @@ def test_auto_patience_of_an_ensemble_is_capped_lower():
     assert auto_patience(200, 32) == AUTO_PATIENCE_MAX
     assert auto_patience(200, 32, n_members=8) == AUTO_PATIENCE_MAX_ENSEMBLE
     assert auto_patience(100_000, 200, n_members=8) == auto_patience(100_000, 200)
-    assert plan(500).plateau_patience == AUTO_PATIENCE_MAX_ENSEMBLE // 3
-    assert plan(500, n_members=1).plateau_patience == AUTO_PATIENCE_MAX // 3
+    assert plan(500).patience == AUTO_PATIENCE_MAX_ENSEMBLE
+    assert plan(500, n_members=1).patience == AUTO_PATIENCE_MAX
     assert plan(500, n_iter_no_change=7).patience == 7
 
 
@@ -289,7 +288,7 @@ def test_plan_is_a_frozen_value():
     p = plan(4000, n_features=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.batch_size = 10
-    assert (p.validate, p.n_valid, p.batch_size, p.patience) == (True, 400, 180, 60)
+    assert (p.validate, p.n_valid, p.batch_size, p.patience) == (True, 400, 180, 200)
     assert type(p.n_samples) is int and type(p.batch_size) is int
     assert type(p.tol) is float and type(p.max_epochs) is int
     assert plan(4000, n_features=1) == p  # a value: equal plans compare equal

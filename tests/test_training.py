@@ -420,24 +420,24 @@ def test_scaled_patience_stops_after_a_patience_that_grows_with_the_best_epoch()
                 return epoch, stop.best_epoch_
         return None, stop.best_epoch_
 
-    # Best at epoch 2: patience ceil(1.5 * 2) = 3, so the run ends at epoch 5.
-    assert stop_epoch([3.0, 2.0, 2.5, 2.4, 2.3, 2.2, 2.1], factor=1.5, least=3,
-                      patience=6) == (5, 2)
-    # Best at epoch 4: patience 6 (the most), so 2.5 .. at epochs 5-9 run on.
+    # Best at epoch 2: patience 1 + ceil(1.5 * 2) = 4, so the run ends at epoch 6.
+    assert stop_epoch([3.0, 2.0, 2.5, 2.4, 2.3, 2.2, 2.1], base=1, factor=1.5,
+                      patience=6) == (6, 2)
+    # Best at epoch 4: patience 6 (the most), so the run ends at epoch 10.
     losses = [4.0, 3.0, 2.5, 2.0] + [2.5] * 7
-    assert stop_epoch(losses, factor=1.5, least=3, patience=6) == (10, 4)
-    # The least: a best at epoch 1 still waits 3 epochs.
-    assert stop_epoch([1.0, 2.0, 2.0, 2.0, 2.0], factor=1.5, least=3, patience=6) == (4, 1)
-    stop = ScaledPatience(factor=1.5, least=20, patience=60)
-    assert [stop.patience_at(b) for b in (1, 20, 30, 100)] == [20, 30, 45, 60]
+    assert stop_epoch(losses, base=1, factor=1.5, patience=6) == (10, 4)
+    # A best at epoch 1 waits 1 + 2 = 3 epochs.
+    assert stop_epoch([1.0, 2.0, 2.0, 2.0, 2.0], base=1, factor=1.5, patience=6) == (4, 1)
+    stop = ScaledPatience(base=40, factor=0.15, patience=100)
+    assert [stop.patience_at(b) for b in (1, 30, 200, 500)] == [41, 45, 70, 100]
 
 
 def test_the_default_stops_sooner_than_the_base_patience_when_the_best_epoch_is_early():
     # Train on noise: the best validation epoch comes early, and the default
-    # stops AUTO_STOP_MIN to 1.5 x best epochs after it, not 100 or 200.
+    # stops 40 + 0.15 x best epochs after it, not 200.
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(300, 2)), rng.normal(size=300)
     mdn = MDNRegressor(n_components=2, n_members=1, learning_rate_init=1e-2,
                        random_state=0).fit(X, y)
     stop = dict(mdn.net_.callbacks_)["stopping"]
-    assert mdn.n_iter_ - mdn.best_epoch_ == stop.patience_at(mdn.best_epoch_) <= 60
+    assert mdn.n_iter_ - mdn.best_epoch_ == stop.patience_at(mdn.best_epoch_) < 100

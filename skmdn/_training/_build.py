@@ -84,7 +84,7 @@ def _own_callbacks(plan, verbose):
                     threshold_mode="abs", load_best=plan.validate,
                     sink=print if verbose else _silent)
     callbacks.append(("stopping", EarlyStopping(**stopping) if plan.patience_factor is None
-                      else ScaledPatience(plan.patience_factor, plan.patience_min, **stopping)))
+                      else ScaledPatience(plan.patience_base, plan.patience_factor, **stopping)))
     if plan.schedule == "plateau":
         callbacks.append(("lr_schedule", LRScheduler(
             ReduceLROnPlateau, monitor=plan.monitor, mode="min", factor=0.5,

@@ -183,36 +183,36 @@ class WeightAveraging(Callback):
 class ScaledPatience(EarlyStopping):
     """skorch's :class:`~skorch.callbacks.EarlyStopping` with a patience that grows with the best epoch.
 
-    Training stops after ``ceil(factor * b)`` epochs without an improvement
-    of ``threshold``, where ``b`` is the epoch of the best score so far,
-    within [``least``, ``patience``]. A fit whose best epoch came early
-    (it overfits soon) stops soon; one that is still improving late waits
+    Training stops after ``base + ceil(factor * b)`` epochs without an
+    improvement of ``threshold``, where ``b`` is the epoch of the best score
+    so far, and at most ``patience``. A fit whose best epoch came early (it
+    overfits soon) stops soon; one that is still improving late waits
     longer. Otherwise as ``EarlyStopping`` (``load_best`` and the rest).
 
     Parameters
     ----------
+    base : int
     factor : float
-    least : int
     **kwargs
         Of ``EarlyStopping``; its ``patience`` is the most.
 
     Examples
     --------
     >>> from skmdn._training import ScaledPatience
-    >>> stop = ScaledPatience(factor=1.5, least=20, patience=60)
-    >>> [stop.patience_at(b) for b in (1, 20, 30, 100)]
-    [20, 30, 45, 60]
+    >>> stop = ScaledPatience(base=40, factor=0.15, patience=100)
+    >>> [stop.patience_at(b) for b in (1, 30, 200, 500)]
+    [41, 45, 70, 100]
     """
 
-    def __init__(self, factor, least, **kwargs):
+    def __init__(self, base, factor, **kwargs):
         super().__init__(**kwargs)
+        self.base = base
         self.factor = factor
-        self.least = least
         self.most = self.patience
 
     def patience_at(self, best_epoch):
         """The patience while ``best_epoch`` is the epoch of the best score."""
-        return int(min(self.most, max(self.least, math.ceil(self.factor * best_epoch))))
+        return int(min(self.most, self.base + math.ceil(self.factor * best_epoch)))
 
     def on_epoch_end(self, net, **kwargs):
         # This epoch's score decides the best epoch before EarlyStopping
