@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from uci_data import parse_tasks  # noqa: E402
 
 #: The two sizes compared; everything else at its default.
 CONFIGS = {"one": {"n_members": 1}, "k6": {"n_members": 6}}
@@ -51,14 +52,6 @@ def load_task(name, seed, data_dir=None):
 
     X, X_test, y, y_test = load_uci(name, seed, data_dir)
     return X, y, X_test, y_test
-
-
-def parse_tasks(text):
-    for part in text.split(","):
-        name, _, splits = part.partition(":")
-        lo, _, hi = splits.partition("-")
-        for s in range(int(lo), int(hi or lo) + 1):
-            yield name, s
 
 
 def fit(config, X, y, seed):

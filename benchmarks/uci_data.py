@@ -63,3 +63,12 @@ def load_uci(name, split, data_dir):
     test = np.loadtxt(folder / f"index_test_{split}.txt", dtype=int)
     X, y = data[:, features], data[:, target]
     return X[train], X[test], y[train], y[test]
+
+
+def parse_tasks(text):
+    """``"concrete:0-4,yacht:0"`` to ``(name, split)`` pairs, in order."""
+    for part in text.split(","):
+        name, _, splits = part.partition(":")
+        lo, _, hi = splits.partition("-")
+        for s in range(int(lo), int(hi or lo) + 1):
+            yield name, s

@@ -33,39 +33,25 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
+#: The reference problems: (data maker, training rows, fixed parameters).
+SEED_TASKS = {
+    "A": ("make_inverted_sinusoid", 4000, {"n_components": 5}),
+    "B": ("make_bishop_toy", 1000, {"n_components": 3}),
+    "C": ("make_inverted_sinusoid", 1000, {"n_components": 20}),
+    "D": ("make_robot_arm", 5000, {"n_components": 2, "covariance_type": "full"}),
+    "E": ("make_inverted_sinusoid", 4000, {"n_components": 20}),
+}
+
+
 def _seed_task(name, rs):
     """(X, y, X_test, y_test, params) of a reference experiment, with random_state ``rs``."""
-    from skmdn.datasets import make_bishop_toy, make_inverted_sinusoid, make_robot_arm
+    from skmdn import datasets
 
-    if name == "A":
-        X, y = make_inverted_sinusoid(4000, random_state=rs)
-        Xt, yt = make_inverted_sinusoid(20000, random_state=1000 + rs)
-        return X, y, Xt, yt, {"n_components": 5}
-    if name == "B":
-        X, y = make_bishop_toy(1000, random_state=rs)
-        Xt, yt = make_bishop_toy(20000, random_state=1000 + rs)
-        return X, y, Xt, yt, {"n_components": 3}
-    if name == "C":
-        X, y = make_inverted_sinusoid(1000, random_state=rs)
-        Xt, yt = make_inverted_sinusoid(20000, random_state=1000 + rs)
-        return X, y, Xt, yt, {"n_components": 20}
-    if name == "D":
-        X, y = make_robot_arm(5000, random_state=rs)
-        Xt, yt = make_robot_arm(5000, random_state=1000 + rs)
-        return X, y, Xt, yt, {"n_components": 2, "covariance_type": "full"}
-    if name == "E":
-        X, y = make_inverted_sinusoid(4000, random_state=rs)
-        Xt, yt = make_inverted_sinusoid(20000, random_state=1000 + rs)
-        return X, y, Xt, yt, {"n_components": 20}
-    raise ValueError(name)
-
-
-def _tasks(text):
-    for part in text.split(","):
-        name, _, splits = part.partition(":")
-        lo, _, hi = splits.partition("-")
-        for s in range(int(lo), int(hi or lo) + 1):
-            yield name, s
+    maker, n, params = SEED_TASKS[name]
+    X, y = getattr(datasets, maker)(n, random_state=rs)
+    X_test, y_test = getattr(datasets, maker)(5000 if name == "D" else 20000,
+                                              random_state=1000 + rs)
+    return X, y, X_test, y_test, dict(params)
 
 
 def record(args):
@@ -77,7 +63,7 @@ def record(args):
 
     from skmdn import MDNRegressor
     from skmdn._validation import standardization
-    from uci_data import load_uci
+    from uci_data import load_uci, parse_tasks
 
     class TestCurve(Callback):
         """Mean test NLL (standardized units) of the module at every epoch end."""
@@ -103,7 +89,7 @@ def record(args):
         done = {(r["task"], r["split"], r["label"]) for r in map(json.loads, out.open())}
     params = json.loads(args.params) if args.params else {}
     dtype = np.float32 if args.dtype == "float32" else np.float64
-    for name, split in _tasks(args.tasks):
+    for name, split in parse_tasks(args.tasks):
         if (name, split, args.label) in done:
             continue
         if name.startswith("seed-"):
@@ -165,17 +151,12 @@ def kept_epoch(valid, patience_fn, tol=1e-4, keep="threshold"):
 #: Rules simulated: name -> (patience as a function of (best epoch, today's patience), tol, keep).
 RULES = {
     "today": (lambda b, p: p, 1e-4, "threshold"),
-    "P=50": (lambda b, p: min(p, 50), 1e-4, "threshold"),
-    "P=70": (lambda b, p: min(p, 70), 1e-4, "threshold"),
-    "P=max(35,b/2)": (lambda b, p: min(p, max(35, math.ceil(b / 2))), 1e-4, "threshold"),
-    "P=max(50,b/2)": (lambda b, p: min(p, max(50, math.ceil(b / 2))), 1e-4, "threshold"),
-    "P=max(35,b)": (lambda b, p: min(p, max(35, b)), 1e-4, "threshold"),
-    "tol=1e-3": (lambda b, p: p, 1e-3, "threshold"),
+    "P=min(p,60)": (lambda b, p: min(p, 60), 1e-4, "threshold"),
+    "P=min(p,60,max(20,1.5b))": (lambda b, p: min(p, 60, max(20, math.ceil(1.5 * b))), 1e-4,
+                                 "threshold"),
+    "P=min(p,40+0.15b) (kept)": (lambda b, p: min(p, 40 + math.ceil(0.15 * b)), 1e-4,
+                                 "threshold"),
     "tol=1e-3,lowest": (lambda b, p: p, 1e-3, "lowest"),
-    "tol=3e-3,lowest": (lambda b, p: p, 3e-3, "lowest"),
-    "tol=1e-3,P=70,low": (lambda b, p: min(p, 70), 1e-3, "lowest"),
-    "tol=1e-3,P=max(35,b/2),low": (lambda b, p: min(p, max(35, math.ceil(b / 2))), 1e-3,
-                                   "lowest"),
 }
 
 
@@ -183,7 +164,7 @@ def simulate(args):
     recs = [json.loads(line) for line in Path(args.out).open()]
     recs = [r for r in recs if r["label"] == args.label]
     groups = sorted({r["task"] for r in recs})
-    width = 22
+    width = 18
     print(f"{'rule':28s} " + " ".join(f"{g[:width]:>{width}s}" for g in groups)
           + "   epochs run / today's, all")
     for rule, (patience, tol, keep) in RULES.items():
@@ -192,7 +173,7 @@ def simulate(args):
             d_nll, frac = [], []
             for r in (r for r in recs if r["task"] == g):
                 # The patience it ran with (unknown, and unused, in a fit that ran out of epochs).
-                today = len(r["valid"]) - r["best_epoch"] if r["n_iter"] < 1000 else 10**6
+                today = len(r["valid"]) - r["best_epoch"] if r["n_iter"] < 1000 else 200
                 stop, kept = kept_epoch(r["valid"], lambda b: patience(b, today), tol, keep)
                 kept = min(kept, len(r["test"]))  # the stopping epoch itself is not recorded
                 d_nll.append(r["test"][kept - 1] - r["test"][r["best_epoch"] - 1])
@@ -201,7 +182,7 @@ def simulate(args):
                 ran += len(r["valid"])
             d = np.asarray(d_nll)
             se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-            cells.append(f"{d.mean():+.3f}±{se:.3f} {np.mean(frac):4.2f}")
+            cells.append(f"{d.mean():+.3f}±{se:.3f} {np.mean(frac):.2f}")
         print(f"{rule:28s} " + " ".join(f"{c:>{width}s}" for c in cells) + f"   {run / ran:.2f}")
     print("Each cell: mean paired change of the test NLL against today's rule (± its standard "
           "error) and the mean share of today's epochs run.")
