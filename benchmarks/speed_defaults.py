@@ -11,7 +11,9 @@ the checkout it is given, fits once on a few rows to load its libraries, and
 then times one default fit. The candidates run in turns, task after task, so a
 change in the machine's load falls on all of them alike. ``threads`` also runs
 every pair once more with a busy neighbour: a second process spinning a pure
-Python loop on the machine.
+Python loop on the machine. ``predict`` times inference with a two-epoch
+default model of concrete's shape: the mean on 200,000 rows and the mode on
+20,000.
 """
 
 import json
@@ -33,6 +35,8 @@ SMALL_UCI = ("bostonHousing", "concrete", "energy", "wine-quality-red", "yacht")
 def _data(task, uci):
     """(X, y, X_test, y_test, params) of a task: ``uci:NAME:SPLIT``, ``demo:SEED``, ``big:SEED``."""
     kind, *rest = task.split(":")
+    if kind == "predict":  # a model of concrete's shape for inference
+        kind, rest = "uci", ["concrete", "0"]
     if kind == "uci":
         sys.path.insert(0, str(HERE))
         from uci_data import load_uci
@@ -75,8 +79,16 @@ def worker(code, task, uci, extra):
 
         def make():
             return MDNRegressor(random_state=0, **params)
-    make().set_params(**({"iterations": 5} if code == "catboost" else {"max_iter": 2})).fit(
-        X[:300], y[:300])  # load the libraries
+    warm = make().set_params(**({"iterations": 5} if code == "catboost" else {"max_iter": 2}))
+    warm.fit(X[:300], y[:300])  # load the libraries
+    if task.startswith("predict"):  # inference on 200,000 rows (mean, then mode)
+        big = np.resize(X_test, (200_000, X.shape[1]))
+        warm.predict(big[:1000])
+        start = time.perf_counter()
+        warm.predict(big)
+        warm.set_params(point_estimate="mode").predict(big[:20_000])
+        print("RESULT " + json.dumps({"seconds": time.perf_counter() - start}))
+        return
     start = time.perf_counter()
     model = make().fit(X, y)
     seconds = time.perf_counter() - start
@@ -150,7 +162,7 @@ def threads_table(uci):
 
     print(f"\n== Threads: the default (n_threads=None, torch at {torch.get_num_threads()} "
           "threads) against n_threads=1 (in turns, fresh processes)")
-    tasks = ["uci:concrete:0", "uci:bostonHousing:0", "demo:0", "big:0"]
+    tasks = ["uci:concrete:0", "uci:bostonHousing:0", "demo:0", "predict", "big:0"]
     for busy in (False, True):
         spinner = None
         if busy:
