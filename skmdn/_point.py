@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
 from ._data import _mix32, row_keys
+from ._plan import keeps_point_model
 from ._threads import limited_pools, point_thread_count
 from ._validation import standardization
 
@@ -252,8 +253,23 @@ def fit_point_columns(estimator, X, y, sample_weight, use_point, seed, keep, sin
     base = (auto_point_model() if isinstance(estimator.point_regressor, str)
             else estimator.point_regressor)
     estimator._point_seed = int(_mix32(seed ^ 0x2545F491)) & 0x7FFFFFFF
-    point, estimator.point_regressor_ = cross_fit(
-        base, X, y, sample_weight, estimator._point_seed, estimator.verbose,
-            estimator.n_threads)
+    point, model = cross_fit(base, X, y, sample_weight, estimator._point_seed,
+                             estimator.verbose, estimator.n_threads)
+    r2 = out_of_fold_r2(point, y, sample_weight)
+    if not keeps_point_model(estimator.point_regressor, r2):
+        if estimator.verbose:
+            print(f"point_regressor='auto': out-of-fold R^2 {r2:.4f} is near 1, where the "
+                  "network alone did better; fitting without the point model.", flush=True)
+        return None
+    estimator.point_regressor_ = model
     estimator.point_mean_, estimator.point_scale_ = standardization(point, sample_weight)
     return point
+
+
+def out_of_fold_r2(point, y, sample_weight=None):
+    """R^2 of out-of-fold predictions ``point`` of ``y``, both (n, d), averaged over targets."""
+    w = np.ones(len(y)) if sample_weight is None else sample_weight
+    mean = np.average(y, axis=0, weights=w)
+    residual = np.average((y - point) ** 2, axis=0, weights=w)
+    total = np.average((y - mean) ** 2, axis=0, weights=w)
+    return float(np.mean(1.0 - residual / np.where(total > 0, total, 1.0)))

@@ -117,9 +117,9 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         weights; on the training rows its predictions come from
         5-fold cross-fitting, so no row is predicted by a model that saw it,
         and a copy fitted on all rows (``point_regressor_``) predicts
-        afterwards: 6 fits of it per fit. "auto": a
-        :class:`~sklearn.ensemble.HistGradientBoostingRegressor` for one
-        target, 3 or more features and 100 or more rows, else none.
+        afterwards: 6 fits of it per fit. "auto": gradient-boosted trees for
+        one target, 3+ features and 100+ rows, kept where their out-of-fold
+        R^2 is below 0.99 (where it was higher, the network did better alone).
     point_estimate : {"mean", "mode", "median"}, default="mean"
         What :meth:`predict` returns: the conditional mean, the highest mode
         of the predicted mixture (found by mean-shift from every component

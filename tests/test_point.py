@@ -289,3 +289,23 @@ def test_a_model_pickled_before_point_regressor_existed_predicts_and_continues()
     np.testing.assert_array_equal(old.predict(X), model.predict(X))
     old.set_params(warm_start=True, max_iter=1).fit(X, y)
     assert old.n_iter_ == model.n_iter_ + 1
+
+
+def test_auto_keeps_the_point_model_only_below_the_r2_threshold(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(600, 3))
+    smooth = np.floor(3 * X[:, 0]) + (X[:, 1] > 0)    # trees explain it all: R^2 > 0.99
+    smooth = smooth + 0.01 * rng.normal(size=len(X))
+    noisy = smooth + 0.8 * rng.normal(size=len(X))    # R^2 well below
+    kept = MDNRegressor(point_regressor="auto", **FAST).fit(X, noisy)
+    assert isinstance(kept.point_regressor_, HistGradientBoostingRegressor)
+    assert kept.point_regressor_.min_samples_leaf == 5
+    dropped = MDNRegressor(point_regressor="auto", verbose=1, **FAST).fit(X, smooth)
+    assert dropped.point_regressor_ is None and dropped.net_.module__n_features == 3
+    assert "out-of-fold R^2" in capsys.readouterr().out
+    # An explicit point model is kept whatever its R^2.
+    explicit = MDNRegressor(point_regressor=HistGradientBoostingRegressor(), **FAST)
+    assert explicit.fit(X, smooth).point_regressor_ is not None
+    # The decision holds under warm_start.
+    dropped.set_params(warm_start=True, verbose=0).fit(X, smooth)
+    assert dropped.point_regressor_ is None
