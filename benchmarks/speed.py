@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/speed.py            # the full table (a few minutes on 2 cores)
     python benchmarks/speed.py --quick    # smaller sizes, for a smoke test
     python benchmarks/speed.py --device cuda   # the device table of device_speed.py
-    python benchmarks/speed.py --only defaults catboost threads --uci PATH/TO/uci \
+    python benchmarks/speed.py --only defaults catboost threads point --uci PATH/TO/uci \
         --baseline PATH/TO/earlier/checkout   # default fits (speed_defaults.py)
 
 Everything is measured in one run and side by side: the training candidates
@@ -265,7 +265,7 @@ def main():
     p.add_argument("--no-skpro", action="store_true")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     p.add_argument("--only", choices=["train", "ensemble", "infer", "memory", "scaling", "device",
-                                      "defaults", "catboost", "threads"], nargs="*")
+                                      "defaults", "catboost", "threads", "point"], nargs="*")
     p.add_argument("--uci", help="folder of the UCI data sets (defaults, catboost, threads)")
     p.add_argument("--baseline", help="another checkout of skmdn to time the defaults against")
     p.add_argument("--splits", type=int, default=5, help="UCI splits or seeds of the defaults")
@@ -302,7 +302,7 @@ def main():
 
         device_table(args.device or "cpu", n=20_000 if args.quick else 200_000,
                      repeats=1 if args.quick else 2)
-    if only & {"defaults", "catboost", "threads"}:
+    if only & {"defaults", "catboost", "threads", "point"}:
         import speed_defaults
 
         if "defaults" in only:
@@ -311,6 +311,8 @@ def main():
             speed_defaults.catboost_table(args.uci)
         if "threads" in only:
             speed_defaults.threads_table(args.uci)
+        if "point" in only:
+            speed_defaults.point_table(args.uci, args.splits)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 

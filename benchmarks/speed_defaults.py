@@ -149,6 +149,22 @@ def catboost_table(uci, splits=1):
               f"ratio {mdn.sum() / cat.sum():5.2f}", flush=True)
 
 
+def point_table(uci, splits=5):
+    """The default fit with ``point_regressor="auto"`` against the default, on the small UCI sets."""
+    print("\n== point_regressor='auto' against the default (None), UCI sets under 2,000 rows "
+          "(in turns, fresh processes)")
+    for name in SMALL_UCI:
+        pairs = []
+        for s in range(splits):
+            task = f"uci:{name}:{s}"
+            plain, auto = run(ROOT, task, uci), run(ROOT, task, uci, {"point_regressor": "auto"})
+            pairs.append((plain["seconds"], auto["seconds"]))
+        plain, auto = np.array(pairs).T
+        print(f"   {name:<22s} default {plain.mean():6.2f} s  'auto' {auto.mean():6.2f} s  "
+              f"ratio {auto.sum() / plain.sum():5.2f} (per split {np.min(auto / plain):.2f} to "
+              f"{np.max(auto / plain):.2f})", flush=True)
+
+
 def _spin():
     while True:
         pass
