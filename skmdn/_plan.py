@@ -117,7 +117,7 @@ AUTO_TRAIN_DTYPE = "float32"
 #: 0.25, energy); no rule on the shape of the data alone separates them
 #: (docs/benchmarks/evidence.rst, evidence-point-regressor).
 AUTO_POINT_MIN_FEATURES = 3
-AUTO_POINT_MAX_R2 = 0.99
+AUTO_POINT_MAX_R2 = 0.98
 
 #: "full" covariances of a multi-output target start with their correlations
 #: held at zero for ``min(WARMUP_MAX_EPOCHS, max_iter // 4)`` epochs.
@@ -384,7 +384,7 @@ def keeps_point_model(point_regressor, oof_r2):
 
     Examples
     --------
-    >>> keeps_point_model("auto", 0.86), keeps_point_model("auto", 0.997)
+    >>> keeps_point_model("auto", 0.86), keeps_point_model("auto", 0.992)
     (True, False)
     """
     return not isinstance(point_regressor, str) or oof_r2 < AUTO_POINT_MAX_R2

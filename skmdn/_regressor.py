@@ -119,7 +119,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         and a copy fitted on all rows (``point_regressor_``) predicts
         afterwards: 6 fits of it per fit. "auto": gradient-boosted trees for
         one target, 3+ features and 100+ rows, kept where their out-of-fold
-        R^2 is below 0.99 (where it was higher, the network did better alone).
+        R^2 is below 0.98 (where it was higher, the network did better alone).
     point_estimate : {"mean", "mode", "median"}, default="mean"
         What :meth:`predict` returns: the conditional mean, the highest mode
         of the predicted mixture (found by mean-shift from every component
