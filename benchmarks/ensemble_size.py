@@ -86,8 +86,8 @@ def record(args):
 
 def report(args):
     recs = [json.loads(line) for line in Path(args.out).open()] if Path(args.out).exists() else []
-    if args.uci_results:  # uci.py records: "mdn" is the default (one network here), "mdn_k6"
-        rename = {"mdn": "one", "mdn_k6": "k6"}
+    if args.uci_results:  # uci.py records: the default (one network here) and "mdn_k6"
+        rename = {args.one_label: "one", "mdn_k6": "k6"}
         recs += [dict(r, method=rename[r["method"]])
                  for r in map(json.loads, Path(args.uci_results).open())
                  if r["method"] in rename]
@@ -134,6 +134,8 @@ def main(argv=None):
     p.add_argument("--tasks", default="friedman-2500:0-4")
     p.add_argument("--out", default="ensemble_size.jsonl")
     p.add_argument("--uci-results", default=None)
+    p.add_argument("--one-label", default="mdn",
+                   help="the method name of one network's records in --uci-results")
     args = p.parse_args(argv)
     {"record": record, "report": report, "time": time_fits}[args.mode](args)
 
