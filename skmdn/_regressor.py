@@ -56,7 +56,7 @@ class MDNRegressor(VersionedPickle, DistributionPredictions, RegressorMixin, Bas
         Ensemble size k, as in TabM: k MLPs sharing hidden weights, each with
         its own head and trained on its own NLL; they predict their average,
         a mixture of k * ``n_components`` components. "auto": 6 for two or
-        more features and 100 to 1999 rows, else 1 (and in :meth:`partial_fit`).
+        more features and 100 to 4999 rows, else 1 (and in :meth:`partial_fit`).
     alpha : float, default=0.0
         Decoupled weight decay of the AdamW optimizer (0 turns it off).
     batch_size : int or "auto", default="auto"

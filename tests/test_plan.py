@@ -98,8 +98,8 @@ def test_auto_batch_size_is_a_twentieth_clipped_to_32_200(n_train, batch_size):
 
 
 def test_auto_batch_size_in_the_plan_counts_training_rows_only():
-    assert plan(4000, early_stopping=False).batch_size == 200
-    assert plan(4000).batch_size == 180  # 3600 training rows
+    assert plan(4000, n_features=1, early_stopping=False).batch_size == 200
+    assert plan(4000, n_features=1).batch_size == 180  # 3600 training rows
     assert plan(20, early_stopping=False).batch_size == 20
     assert plan(4000, batch_size=64).batch_size == 64  # explicit sizes pass through
 
@@ -127,7 +127,7 @@ def test_patience_in_the_plan():
     # With validation, "auto" scales the patience with the best epoch, at most
     # the base patience of about 4000 steps, which also sets the plateau schedule.
     assert (AUTO_STOP_BASE, AUTO_STOP_FACTOR) == (40, 0.15)
-    p = plan(4000)  # 3600 rows in batches of 180: 20 steps, a base of 200 epochs
+    p = plan(4000, n_features=1)  # 3600 rows in batches of 180: 20 steps, a base of 200 epochs
     assert (p.patience, p.patience_base, p.patience_factor, p.plateau_patience) == (
         200, 40, 0.15, 66)
     p = plan(100_000)

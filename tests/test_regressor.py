@@ -77,7 +77,7 @@ def test_sinusoid_density_close_to_truth(sinusoid, sinusoid_model):
 def test_robot_arm_inverse_kinematics(covariance_type):
     X, y = make_robot_arm(2000, random_state=0)
     X_test, _ = make_robot_arm(500, random_state=1)
-    mdn = MDNRegressor(n_components=2, covariance_type=covariance_type, max_iter=150,
+    mdn = MDNRegressor(n_components=2, covariance_type=covariance_type, max_iter=150, n_members=1,
                        random_state=0).fit(X, y)
     draws = mdn.sample(X_test, n_samples=1, random_state=0)[:, 0, :]
     assert draws.shape == (500, 2)

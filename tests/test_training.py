@@ -441,3 +441,26 @@ def test_the_default_stops_sooner_than_the_base_patience_when_the_best_epoch_is_
                        random_state=0).fit(X, y)
     stop = dict(mdn.net_.callbacks_)["stopping"]
     assert mdn.n_iter_ - mdn.best_epoch_ == stop.patience_at(mdn.best_epoch_) < 100
+
+
+def test_the_direct_fused_step_gives_the_same_fit_to_the_bit(monkeypatch):
+    from skmdn._training import _net
+
+    X, y = make_inverted_sinusoid(300, random_state=0)
+    params = dict(n_components=3, max_iter=6, random_state=0)
+    real = _net.fused_adamw_step
+    taken = []
+    monkeypatch.setattr(_net, "fused_adamw_step", lambda opt: taken.append(real(opt)) or taken[-1])
+    fast = MDNRegressor(**params).fit(X, y)
+    assert taken[0] is False and all(taken[1:]) and len(taken) > 10  # all but the first step
+    calls = []
+    monkeypatch.setattr(_net, "fused_adamw_step", lambda opt: calls.append(1) or False)
+    slow = MDNRegressor(**params).fit(X, y)
+    monkeypatch.setattr(_net, "fused_adamw_step", real)
+    assert calls  # the ordinary optimizer.step() ran instead
+    assert fast.loss_curve_ == slow.loss_curve_
+    np.testing.assert_array_equal(fast.predict(X), slow.predict(X))
+    a, b = fast.net_.optimizer_.state_dict(), slow.net_.optimizer_.state_dict()
+    for key in a["state"]:
+        for name in ("step", "exp_avg", "exp_avg_sq"):
+            assert torch.equal(a["state"][key][name], b["state"][key][name])

@@ -8,6 +8,7 @@ callback raises on purpose to stop training (skorch's ``EarlyStopping`` does)
 passes through unchanged.
 """
 
+import inspect
 import pickle
 import warnings
 
@@ -21,6 +22,60 @@ from skorch.utils import TeeGenerator
 from ._callbacks import DivergenceGuard, QuietPrintLog
 
 GUARD_NAME = "divergence_guard"
+
+#: torch's fused AdamW kernel, called directly on the CPU when it exists.
+_FUSED_ADAMW = getattr(torch, "_fused_adamw_", None)
+#: AdamW's own step (torch wraps it for profiling when the first optimizer is
+#: made): a subclass or a patch that replaces it is honoured.
+_ADAMW_STEP = inspect.unwrap(torch.optim.AdamW.step)
+
+
+def fused_adamw_step(optimizer):
+    """One AdamW step by torch's fused kernel, without ``Optimizer.step``'s wrappers; False if not possible.
+
+    ``Optimizer.step`` of a fused AdamW checks its arguments, regroups the
+    tensors by device and dtype, and records profiler events at every call:
+    for a small network on the CPU that costs more than the kernel. Here the
+    same kernel runs on the same state (``step``, ``exp_avg``, ``exp_avg_sq``
+    of every parameter), so the result is the same to the bit, and
+    ``state_dict`` is unchanged. Anything else (a first step, before the
+    state exists; hooks; another device; AMSGrad; parameters without
+    gradients; a replaced ``step``) returns False, and the caller takes the
+    ordinary step.
+    """
+    if _FUSED_ADAMW is None or not isinstance(optimizer, torch.optim.AdamW):
+        return False
+    if inspect.unwrap(type(optimizer).step) is not _ADAMW_STEP:
+        return False
+    if len(optimizer.param_groups) != 1 or (
+            optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks):
+        return False
+    group = optimizer.param_groups[0]
+    if not group.get("fused") or group["amsgrad"] or group["maximize"] or group["capturable"]:
+        return False
+    params, grads, exp_avgs, exp_avg_sqs, steps = [], [], [], [], []
+    dtype = None
+    for p in group["params"]:
+        state = optimizer.state.get(p)
+        if p.grad is None or not state or p.device.type != "cpu":
+            return False
+        if dtype is None:
+            dtype = p.dtype
+        if p.dtype != dtype or p.grad.dtype != dtype or state["exp_avg"].dtype != dtype:
+            return False
+        params.append(p)
+        grads.append(p.grad)
+        exp_avgs.append(state["exp_avg"])
+        exp_avg_sqs.append(state["exp_avg_sq"])
+        steps.append(state["step"])
+    beta1, beta2 = group["betas"]
+    with torch.no_grad():
+        torch._foreach_add_(steps, 1)
+        _FUSED_ADAMW(params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False,
+                     lr=float(group["lr"]), beta1=float(beta1), beta2=float(beta2),
+                     weight_decay=float(group["weight_decay"]), eps=float(group["eps"]),
+                     maximize=False, grad_scale=None, found_inf=None)
+    return True
 
 
 def _epoch_finished(row):
@@ -140,7 +195,8 @@ class GuardedNet(NeuralNet):
         that re-evaluate the loss); skmdn's AdamW needs none, so the step is
         taken directly, and ``on_grad_computed`` is only announced when a
         callback listens for it. Gradients are reset to None as
-        ``zero_grad(set_to_none=True)`` does.
+        ``zero_grad(set_to_none=True)`` does, and the step calls torch's fused
+        AdamW kernel directly where it can (:func:`fused_adamw_step`).
         """
         if not isinstance(self.optimizer_, torch.optim.AdamW):
             return super().train_step(batch, **fit_params)
@@ -152,7 +208,8 @@ class GuardedNet(NeuralNet):
         if self._listeners("on_grad_computed"):
             self.notify("on_grad_computed", named_parameters=TeeGenerator(
                 self.get_all_learnable_params()), batch=batch, training=True)
-        self._step_optimizer(None)
+        if not fused_adamw_step(self.optimizer_):
+            self._step_optimizer(None)
         return step
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
