@@ -308,7 +308,7 @@ def main():
         if "defaults" in only:
             speed_defaults.defaults_table(args.uci, args.baseline, args.splits)
         if "catboost" in only:
-            speed_defaults.catboost_table(args.uci)
+            speed_defaults.catboost_table(args.uci, args.splits)
         if "threads" in only:
             speed_defaults.threads_table(args.uci)
         if "point" in only:

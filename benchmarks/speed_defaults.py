@@ -79,20 +79,33 @@ def worker(code, task, uci, extra):
 
         def make():
             return MDNRegressor(random_state=0, **params)
+    threads_used = [0]
+    if code != "catboost":  # record the intra-op threads of skmdn's training and inference
+        from skmdn import _inference
+        from skmdn._training import _run
+
+        for module in (_run, _inference):
+            def limited(count, device=None, _limited=module.limited_threads):
+                threads_used.append(count)
+                return _limited(count, device)
+            module.limited_threads = limited
     warm = make().set_params(**({"iterations": 5} if code == "catboost" else {"max_iter": 2}))
     warm.fit(X[:300], y[:300])  # load the libraries
     if task.startswith("predict"):  # inference on 200,000 rows (mean, then mode)
         big = np.resize(X_test, (200_000, X.shape[1]))
         warm.predict(big[:1000])
+        threads_used[:] = [0]
         start = time.perf_counter()
         warm.predict(big)
         warm.set_params(point_estimate="mode").predict(big[:20_000])
-        print("RESULT " + json.dumps({"seconds": time.perf_counter() - start}))
+        print("RESULT " + json.dumps({"seconds": time.perf_counter() - start,
+                                      "threads": max(threads_used)}))
         return
+    threads_used[:] = [0]
     start = time.perf_counter()
     model = make().fit(X, y)
     seconds = time.perf_counter() - start
-    out = {"seconds": seconds}
+    out = {"seconds": seconds, "threads": max(threads_used)}
     if code != "catboost":
         out.update(n_iter=model.n_iter_, best_epoch=model.best_epoch_,
                    nll=-float(np.mean(model.score_samples(X_test, y_test))))
@@ -170,14 +183,20 @@ def _spin():
         pass
 
 
-def threads_table(uci):
-    """The thread rule against one thread, quiet and beside a busy process; a large network."""
+def threads_table(uci, repeats=3):
+    """The thread rule against one thread, quiet and beside a busy process; a large network.
+
+    Each pair runs ``repeats`` times in turns; the table gives the median of
+    each and the most intra-op threads the default set during the timed call
+    (1: the rule chose one thread, so both run the same computation and their
+    difference is the machine's noise).
+    """
     import multiprocessing
 
     import torch
 
     print(f"\n== Threads: the default (n_threads=None, torch at {torch.get_num_threads()} "
-          "threads) against n_threads=1 (in turns, fresh processes)")
+          f"threads) against n_threads=1 (in turns, fresh processes, median of {repeats})")
     tasks = ["uci:concrete:0", "uci:bostonHousing:0", "demo:0", "predict", "big:0"]
     for busy in (False, True):
         spinner = None
@@ -187,10 +206,16 @@ def threads_table(uci):
         for task in tasks:
             if busy and task == "big:0":
                 continue
-            one, default = run(ROOT, task, uci, {"n_threads": 1}), run(ROOT, task, uci)
-            print(f"   {'busy' if busy else 'quiet':5s} {task:<22s} one thread "
-                  f"{one['seconds']:7.2f} s  default {default['seconds']:7.2f} s  "
-                  f"default / one {default['seconds'] / one['seconds']:5.2f}", flush=True)
+            ones, defaults = [], []
+            for _ in range(1 if task == "big:0" else repeats):
+                ones.append(run(ROOT, task, uci, {"n_threads": 1}))
+                defaults.append(run(ROOT, task, uci))
+            one = np.median([r["seconds"] for r in ones])
+            default = np.median([r["seconds"] for r in defaults])
+            used = max(r["threads"] for r in defaults)
+            print(f"   {'busy' if busy else 'quiet':5s} {task:<22s} one thread {one:7.2f} s  "
+                  f"default ({used} thread{'s' if used > 1 else ''}) {default:7.2f} s  "
+                  f"default / one {default / one:5.2f}", flush=True)
         if spinner is not None:
             spinner.terminate()
     two = run(ROOT, "big:0", uci, {"n_threads": 2})
