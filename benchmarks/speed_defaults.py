@@ -81,11 +81,16 @@ def worker(code, task, uci, extra):
             return MDNRegressor(random_state=0, **params)
     threads_used = [0]
     if code != "catboost":  # record the intra-op threads of skmdn's training and inference
-        from skmdn import _inference
-        from skmdn._training import _run
+        import importlib
 
-        for module in (_run, _inference):
-            def limited(count, device=None, _limited=module.limited_threads):
+        for name in ("skmdn._training._run", "skmdn._inference"):
+            try:  # an earlier checkout may have neither
+                module = importlib.import_module(name)
+                _limited = module.limited_threads
+            except (ImportError, AttributeError):
+                continue
+
+            def limited(count, device=None, _limited=_limited):
                 threads_used.append(count)
                 return _limited(count, device)
             module.limited_threads = limited
