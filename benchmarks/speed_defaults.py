@@ -188,11 +188,11 @@ def _spin():
         pass
 
 
-def threads_table(uci, repeats=3):
+def threads_table(uci, repeats=4):
     """The thread rule against one thread, quiet and beside a busy process; a large network.
 
-    Each pair runs ``repeats`` times in turns; the table gives the median of
-    each and the most intra-op threads the default set during the timed call
+    Each pair runs ``repeats`` times in turns, the two taking turns to go
+    first; the table gives the median of each and the most intra-op threads the default set during the timed call
     (1: the rule chose one thread, so both run the same computation and their
     difference is the machine's noise).
     """
@@ -212,9 +212,13 @@ def threads_table(uci, repeats=3):
             if busy and task == "big:0":
                 continue
             ones, defaults = [], []
-            for _ in range(1 if task == "big:0" else repeats):
-                ones.append(run(ROOT, task, uci, {"n_threads": 1}))
-                defaults.append(run(ROOT, task, uci))
+            for r in range(1 if task == "big:0" else repeats):
+                if r % 2:  # alternate which of the two runs first
+                    defaults.append(run(ROOT, task, uci))
+                    ones.append(run(ROOT, task, uci, {"n_threads": 1}))
+                else:
+                    ones.append(run(ROOT, task, uci, {"n_threads": 1}))
+                    defaults.append(run(ROOT, task, uci))
             one = np.median([r["seconds"] for r in ones])
             default = np.median([r["seconds"] for r in defaults])
             used = max(r["threads"] for r in defaults)
