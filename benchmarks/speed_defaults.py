@@ -153,16 +153,24 @@ def defaults_table(uci, baseline, splits=5):
               f"(per task {np.min(new / old):.2f} to {np.max(new / old):.2f})")
 
 
+def _paired_seconds(uci, name, splits, first, second):
+    """Fit seconds of two candidates on splits 0 to ``splits`` - 1 of ``name``, in turns.
+
+    ``first`` and ``second`` are ``(code, extra parameters)`` pairs for :func:`run`.
+    """
+    pairs = []
+    for s in range(splits):
+        task = f"uci:{name}:{s}"
+        pairs.append([run(code, task, uci, extra)["seconds"] for code, extra in (first, second)])
+    return np.array(pairs).T
+
+
 def catboost_table(uci, splits=1):
     """Default fit of this checkout against CatBoost's uncertainty mode, both at their defaults."""
     print("\n== Default fit against CatBoost(loss_function='RMSEWithUncertainty'), both at their "
           "defaults (in turns, fresh processes)")
     for name in SMALL_UCI:
-        pairs = []
-        for s in range(splits):
-            cat, mdn = run("catboost", f"uci:{name}:{s}", uci), run(ROOT, f"uci:{name}:{s}", uci)
-            pairs.append((cat["seconds"], mdn["seconds"]))
-        cat, mdn = np.array(pairs).T
+        cat, mdn = _paired_seconds(uci, name, splits, ("catboost", None), (ROOT, None))
         print(f"   {name:<22s} skmdn {mdn.mean():6.2f} s  CatBoost {cat.mean():6.2f} s  "
               f"ratio {mdn.sum() / cat.sum():5.2f}", flush=True)
 
@@ -172,12 +180,8 @@ def point_table(uci, splits=5):
     print("\n== point_regressor='auto' against the default (None), UCI sets under 2,000 rows "
           "(in turns, fresh processes)")
     for name in SMALL_UCI:
-        pairs = []
-        for s in range(splits):
-            task = f"uci:{name}:{s}"
-            plain, auto = run(ROOT, task, uci), run(ROOT, task, uci, {"point_regressor": "auto"})
-            pairs.append((plain["seconds"], auto["seconds"]))
-        plain, auto = np.array(pairs).T
+        plain, auto = _paired_seconds(uci, name, splits, (ROOT, None),
+                                      (ROOT, {"point_regressor": "auto"}))
         print(f"   {name:<22s} default {plain.mean():6.2f} s  'auto' {auto.mean():6.2f} s  "
               f"ratio {auto.sum() / plain.sum():5.2f} (per split {np.min(auto / plain):.2f} to "
               f"{np.max(auto / plain):.2f})", flush=True)
