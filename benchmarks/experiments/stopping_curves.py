@@ -157,6 +157,11 @@ RULES = {
     "P=min(p,40+0.15b) (kept)": (lambda b, p: min(p, 40 + math.ceil(0.15 * b)), 1e-4,
                                  "threshold"),
     "tol=1e-3,lowest": (lambda b, p: p, 1e-3, "lowest"),
+    # Candidates for a shorter tail (concrete), on top of the kept patience.
+    "kept,tol=3e-3,lowest": (lambda b, p: min(p, 40 + math.ceil(0.15 * b)), 3e-3, "lowest"),
+    "kept,tol=1e-2,lowest": (lambda b, p: min(p, 40 + math.ceil(0.15 * b)), 1e-2, "lowest"),
+    "P=min(p,20+0.1b),tol=1e-3,lowest": (lambda b, p: min(p, 20 + math.ceil(0.1 * b)), 1e-3,
+                                          "lowest"),
 }
 
 
