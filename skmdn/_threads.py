@@ -17,7 +17,11 @@ The setting is process-wide in torch (each thread also keeps its own OpenMP
 copy of it). Concurrent skmdn calls under a threading backend share one
 record of the setting they found: every call lowers it for itself, and the
 last one to finish puts that setting back, so the process is never left with
-a changed one.
+a changed one. Every read of the setting happens under the same lock as the
+writes (:func:`current_threads`): a thread's first read copies the
+process-wide value into the thread and writes it back, and that write, if it
+landed after another call had put the caller's setting back, would leave the
+lowered value behind.
 """
 
 import threading
@@ -34,6 +38,12 @@ _lock = threading.Lock()
 _active = 0  # calls inside limited_threads that changed the setting
 _original = None  # the setting the first of them found
 _controller = None  # threadpoolctl's view of the loaded libraries, made once
+
+
+def current_threads():
+    """torch's intra-op thread setting, read under the lock that guards the writes."""
+    with _lock:
+        return torch.get_num_threads()
 
 
 def work_per_row(module):
@@ -67,7 +77,7 @@ def thread_count(n_threads, module, rows, training):
     if n_threads is not None:
         return int(n_threads)
     per_thread = TRAIN_WORK_PER_THREAD if training else INFER_WORK_PER_THREAD
-    return auto_threads(rows * work_per_row(module), per_thread, torch.get_num_threads())
+    return auto_threads(rows * work_per_row(module), per_thread, current_threads())
 
 
 @contextmanager
@@ -94,15 +104,18 @@ def limited_threads(count, device=None):
     True
     """
     global _active, _original
-    before = torch.get_num_threads()
-    if count == before or (device is not None and torch.device(device).type != "cpu"):
+    on_cpu = device is None or torch.device(device).type == "cpu"
+    with _lock:
+        before = torch.get_num_threads()
+        change = on_cpu and count != before
+        if change:
+            if _active == 0:
+                _original = before
+            _active += 1
+            torch.set_num_threads(count)
+    if not change:
         yield
         return
-    with _lock:
-        if _active == 0:
-            _original = before
-        _active += 1
-        torch.set_num_threads(count)
     try:
         yield
     finally:
@@ -115,7 +128,7 @@ def point_thread_count(n_threads, rows):
     """Threads for the point model's libraries on ``rows`` rows (``n_threads``, or the rule)."""
     if n_threads is not None:
         return int(n_threads)
-    return auto_threads(rows, POINT_ROWS_PER_THREAD, torch.get_num_threads())
+    return auto_threads(rows, POINT_ROWS_PER_THREAD, current_threads())
 
 
 @contextmanager
