@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.metrics import r2_score
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
@@ -255,7 +256,7 @@ def fit_point_columns(estimator, X, y, sample_weight, use_point, seed, keep, sin
     estimator._point_seed = int(_mix32(seed ^ 0x2545F491)) & 0x7FFFFFFF
     point, model = cross_fit(base, X, y, sample_weight, estimator._point_seed,
                              estimator.verbose, estimator.n_threads)
-    r2 = out_of_fold_r2(point, y, sample_weight)
+    r2 = r2_score(y, point, sample_weight=sample_weight)  # averaged over targets
     if not keeps_point_model(estimator.point_regressor, r2):
         if estimator.verbose:
             print(f"point_regressor='auto': out-of-fold R^2 {r2:.4f} is near 1, where the "
@@ -264,12 +265,3 @@ def fit_point_columns(estimator, X, y, sample_weight, use_point, seed, keep, sin
     estimator.point_regressor_ = model
     estimator.point_mean_, estimator.point_scale_ = standardization(point, sample_weight)
     return point
-
-
-def out_of_fold_r2(point, y, sample_weight=None):
-    """R^2 of out-of-fold predictions ``point`` of ``y``, both (n, d), averaged over targets."""
-    w = np.ones(len(y)) if sample_weight is None else sample_weight
-    mean = np.average(y, axis=0, weights=w)
-    residual = np.average((y - point) ** 2, axis=0, weights=w)
-    total = np.average((y - mean) ** 2, axis=0, weights=w)
-    return float(np.mean(1.0 - residual / np.where(total > 0, total, 1.0)))
